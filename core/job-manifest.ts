@@ -1,0 +1,39 @@
+/**
+ * The contract between a Glue / EMR Serverless stage and the SQL runner job that executes it
+ * (jobs/sql_runner.py on AWS, the emulator's DuckDB runner locally). The plan serialises one manifest
+ * per job run as JSON into the job's arguments (`--medallion_manifest` for Glue, the argument after
+ * `--manifest` for EMR Serverless), so the same job script serves every table.
+ *
+ * Semantics, identical on both engines:
+ * 1. every input is registered as a view named `name` over the files under `uri` (Parquet);
+ *    a missing prefix is an empty view only when `optional` is true, else the job fails;
+ * 2. `sql` is ONE SELECT in the Spark-SQL / DuckDB common subset over those views;
+ *    `${logical_date}` in it is replaced by the logical date (YYYY-MM-DD) before execution;
+ * 3. rows for which `quarantineWhen` is true go to `quarantineUri` (with a `_quarantine_reason`
+ *    column = the predicate text), the others to `outputUri`; both are OVERWRITTEN (one partition per
+ *    logical date), which makes a re-run of the job idempotent;
+ * 4. on success the job writes JobMetrics JSON to `metricsUri`
+ *    ({ rowsIn: rows the SELECT produced, rowsOut, quarantined }).
+ */
+export interface JobManifest {
+  pipeline: string;
+  stageId: string;
+  logicalDate: string;
+  inputs: JobInput[];
+  sql: string;
+  quarantineWhen?: string;
+  outputUri: string;
+  quarantineUri: string;
+  metricsUri: string;
+}
+
+export interface JobInput {
+  name: string;
+  /** s3:// prefix; every *.parquet object below it is read. */
+  uri: string;
+  optional?: boolean;
+}
+
+export const GLUE_MANIFEST_ARGUMENT = '--medallion_manifest';
+export const GLUE_RUN_KEY_ARGUMENT = '--medallion_run_key';
+export const EMR_MANIFEST_FLAG = '--manifest';

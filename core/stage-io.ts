@@ -1,0 +1,135 @@
+/**
+ * What the workflow hands to a stage activity and what it gets back. Shared by workflows/ (types only),
+ * activities/ and the emulator. Everything here must stay serialisable and small (payloads <= 2 MB).
+ */
+
+/** Identifies one execution of one stage; the idempotency key of every AWS call derives from it. */
+export interface StageRunIdentity {
+  /** `<pipeline>/<logical date>`: the daily run's workflow id. */
+  workflowId: string;
+  pipeline: string;
+  /** YYYY-MM-DD, the data interval's date in the pipeline's time zone. */
+  logicalDate: string;
+  stageId: string;
+  /** 0 for the first run of a date; each deliberate rerun bumps it so AWS jobs get fresh keys. */
+  generation: number;
+  /** Deterministic key derived from the fields above (see core/run-key.ts). */
+  runKey: string;
+}
+
+/** How a stage activity polls a running AWS job. */
+export interface PollSettings {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  backoffCoefficient: number;
+}
+
+/** Where rows that fail validation go, and where the job reports its counts. */
+export interface JobManifestLocation {
+  /** s3:// URI of the metrics JSON the job writes on success (see JobMetrics). */
+  metricsUri: string;
+}
+
+export interface GlueStageInput {
+  kind: 'glue';
+  identity: StageRunIdentity;
+  poll: PollSettings;
+  jobName: string;
+  /** Job arguments, keys with leading `--`. The activity adds `--medallion_run_key`. */
+  arguments: Record<string, string>;
+  /** Optional crawler to run after the job succeeds (updates the Data Catalog). */
+  crawlerName?: string;
+  metrics: JobManifestLocation;
+}
+
+export interface EmrServerlessStageInput {
+  kind: 'emr-serverless';
+  identity: StageRunIdentity;
+  poll: PollSettings;
+  applicationId: string;
+  executionRoleArn: string;
+  jobName: string;
+  entryPoint: string;
+  entryPointArguments: string[];
+  sparkSubmitParameters?: string;
+  metrics: JobManifestLocation;
+}
+
+export interface DmsStageInput {
+  kind: 'dms';
+  identity: StageRunIdentity;
+  poll: PollSettings;
+  replicationTaskArn: string;
+  /** Exclusive end of the CDC window, UTC ISO-8601 (end of the logical date in the pipeline's zone). */
+  windowEndUtc: string;
+  /** s3:// prefix where the activity keeps one checkpoint object per logical date. */
+  checkpointPrefix: string;
+  /** Tables the task replicates (for landing checks and counts). */
+  tables: string[];
+  /** s3:// prefix of the task's CDC output (bronze). */
+  outputPrefix: string;
+}
+
+export interface AppFlowStageInput {
+  kind: 'appflow';
+  identity: StageRunIdentity;
+  poll: PollSettings;
+  flowName: string;
+  /** s3:// prefix the flow writes to (bronze). */
+  outputPrefix: string;
+}
+
+/** Where Redshift Data API statements run. Exactly one of workgroupName / clusterIdentifier. */
+export interface RedshiftTarget {
+  database: string;
+  workgroupName?: string;
+  clusterIdentifier?: string;
+  secretArn?: string;
+  dbUser?: string;
+}
+
+export interface RedshiftStageInput {
+  kind: 'redshift';
+  identity: StageRunIdentity;
+  poll: PollSettings;
+  target: RedshiftTarget;
+  /** Executed in order as ONE transaction (BatchExecuteStatement). */
+  sqls: string[];
+}
+
+export type StageInput =
+  GlueStageInput | EmrServerlessStageInput | DmsStageInput | AppFlowStageInput | RedshiftStageInput;
+
+/** Written by a job (Glue / EMR Serverless SQL runner) next to its output. */
+export interface JobMetrics {
+  rowsIn: number;
+  rowsOut: number;
+  quarantined: number;
+}
+
+export interface StageResult {
+  stageId: string;
+  /** The AWS identifier of the run: Glue JobRunId, EMR jobRunId, Redshift statement id, ... */
+  awsRunId: string;
+  /** The service's own terminal state, e.g. SUCCEEDED, FINISHED, stopped. */
+  awsState: string;
+  /** True when this attempt attached to a run an earlier attempt had started. */
+  attached: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  rowsIn?: number;
+  rowsOut?: number;
+  quarantined?: number;
+  consoleUrl?: string;
+  /** Service-specific facts worth showing (e.g. DMS checkpoint, SCD2 versions opened/closed). */
+  details?: Record<string, string | number>;
+}
+
+/** Heartbeat details of a polling stage activity: lets a retried attempt resume the same AWS run. */
+export interface StageHeartbeat {
+  awsRunId: string;
+  awsState: string;
+  startedAt: string;
+  polls: number;
+}
