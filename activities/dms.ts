@@ -1,0 +1,248 @@
+/**
+ * DMS stage: one bounded CDC window per logical date. The task runs from the previous date's
+ * RecoveryCheckpoint to `commit_time:<window end>` and stops there by itself; the checkpoint it
+ * reached is written as this date's checkpoint object for the next window.
+ *
+ * Attach rules (the "run" is the task working on our stop position; its run id is the task ARN):
+ * - this date's checkpoint exists: the window is done, nothing is called;
+ * - task starting/running/stopping toward our stop position: attach;
+ * - task stopped by reaching our stop position: done;
+ * - task `ready` (never started): start-replication; otherwise resume-processing.
+ */
+import {
+  type DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+  type ReplicationTask,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { FailureType } from '../core/errors';
+import type { DmsStageInput, StageResult } from '../core/stage-io';
+import { awsCall, clientRegion } from './aws-call';
+import { detectedFailure, type FailureSubject } from './aws-errors';
+import { consoleLinks, linkIn } from './console-links';
+import { checkpointUri, type DmsCheckpoint, previousCheckpoint, readCheckpoint } from './dms-checkpoint';
+import { type RunPhase, runToTerminal } from './poll-run';
+import type { S3Activities } from './s3';
+import { identitySchema, parseStageInput, pollSchema, s3PrefixSchema, text, z } from './stage-input';
+import { stageResult } from './stage-result';
+
+/** StopReason values meaning "stopped at the requested CdcStopPosition" (API returns "Stop Reason <X>"). */
+export const DMS_STOP_REASON_COMMIT_TIME = 'Stop Reason STOPPED_AT_COMMIT_TIME';
+export const DMS_STOP_REASON_SERVER_TIME = 'Stop Reason STOPPED_AT_SERVER_TIME';
+const STOPPED_AT_POSITION = /STOPPED_AT_(COMMIT|SERVER)_TIME/;
+
+/** Task statuses while a window is being worked on; `stopped` / `failed` are terminal. */
+const ACTIVE_STATUSES = new Set(['starting', 'running', 'stopping']);
+export const DMS_STOP_WAIT_MS = 15 * 60_000;
+
+const dmsInputSchema = z.object({
+  kind: z.literal('dms'),
+  identity: identitySchema,
+  poll: pollSchema,
+  replicationTaskArn: z.string().startsWith('arn:', 'expected the replication task ARN'),
+  windowEndUtc: z.iso.datetime({ offset: true, message: 'expected an ISO-8601 UTC timestamp' }),
+  checkpointPrefix: s3PrefixSchema,
+  tables: z.array(text),
+  outputPrefix: s3PrefixSchema,
+}) satisfies z.ZodType<DmsStageInput>;
+
+/** `commit_time:YYYY-MM-DDTHH:MM:SS` (UTC, seconds) for a window end. */
+export function commitTimeStopPosition(windowEndUtc: string): string {
+  return `commit_time:${new Date(windowEndUtc).toISOString().slice(0, 19)}`;
+}
+
+function samePosition(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function stoppedAt(task: ReplicationTask, position: string): boolean {
+  return (
+    task.Status === 'stopped' &&
+    samePosition(task.CdcStopPosition, position) &&
+    STOPPED_AT_POSITION.test(task.StopReason ?? '')
+  );
+}
+
+export function dmsPhase(task: ReplicationTask, position: string): RunPhase {
+  if (stoppedAt(task, position)) return 'succeeded';
+  if (ACTIVE_STATUSES.has(task.Status ?? '') && samePosition(task.CdcStopPosition, position))
+    return 'running';
+  return 'failed';
+}
+
+function dmsFailureMessage(task: ReplicationTask, position: string): string {
+  const parts = [
+    task.StopReason ? `${task.StopReason}` : undefined,
+    samePosition(task.CdcStopPosition, position)
+      ? undefined
+      : `task stop position is ${task.CdcStopPosition ?? 'unset'}, this window needs ${position}`,
+    task.LastFailureMessage,
+  ].filter((p): p is string => Boolean(p));
+  return parts.length > 0 ? parts.join('; ') : 'DMS reported no failure message';
+}
+
+export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClient; s3: S3Activities }) {
+  const { dms, s3 } = clients;
+  const regionPromise = clientRegion(dms);
+
+  async function runDmsStage(rawInput: DmsStageInput): Promise<StageResult> {
+    const input = parseStageInput(dmsInputSchema, rawInput, 'runDmsStage');
+    const { identity, replicationTaskArn: taskArn } = input;
+    const region = await regionPromise;
+    const stopPosition = commitTimeStopPosition(input.windowEndUtc);
+    const ownCheckpointUri = checkpointUri(input.checkpointPrefix, identity.logicalDate);
+    let taskIdentifier: string | undefined;
+    const link = () => (taskIdentifier ? linkIn(region, consoleLinks.dmsTask, taskIdentifier) : undefined);
+    const subject = (): FailureSubject => {
+      const consoleUrl = link();
+      return {
+        service: 'DMS',
+        job: taskIdentifier ?? taskArn,
+        runId: taskArn,
+        ...(consoleUrl ? { consoleUrl } : {}),
+      };
+    };
+
+    const done = await readCheckpoint(s3, ownCheckpointUri);
+    if (done) return finishedEarlier(done);
+
+    const previous = await previousCheckpoint(s3, input.checkpointPrefix, identity.logicalDate);
+
+    const describe = async (): Promise<ReplicationTask> => {
+      const response = await awsCall(subject(), 'DescribeReplicationTasks', (options) =>
+        dms.send(
+          new DescribeReplicationTasksCommand({
+            Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }],
+            WithoutSettings: true,
+          }),
+          options,
+        ),
+      );
+      const task = response.ReplicationTasks?.[0];
+      if (!task) {
+        throw detectedFailure(
+          FailureType.AwsNotFound,
+          subject(),
+          'replication task not found; check dms.tasks in the environment config',
+        );
+      }
+      taskIdentifier = task.ReplicationTaskIdentifier ?? taskIdentifier;
+      return task;
+    };
+    // Also names the task (its identifier) for messages and the console link.
+    const taskBeforeStart = await describe();
+    let lookups = 0;
+
+    const outcome = await runToTerminal<ReplicationTask>({
+      service: 'DMS',
+      job: taskIdentifier ?? taskArn,
+      poll: input.poll,
+      stopWaitMs: DMS_STOP_WAIT_MS,
+      consoleUrl: link,
+      findExisting: async () => {
+        // A second look-up happens only when a cancellation interrupted the start: describe afresh.
+        const task = lookups++ === 0 ? taskBeforeStart : await describe();
+        if (
+          samePosition(task.CdcStopPosition, stopPosition) &&
+          (ACTIVE_STATUSES.has(task.Status ?? '') || stoppedAt(task, stopPosition))
+        ) {
+          return { runId: taskArn, startedAt: task.ReplicationTaskStats?.StartDate };
+        }
+        if (task.Status !== 'ready' && task.Status !== 'stopped' && task.Status !== 'failed')
+          throw busy(task);
+        return undefined;
+      },
+      start: async () => {
+        const startType = taskBeforeStart.Status === 'ready' ? 'start-replication' : 'resume-processing';
+        const startPosition = previous?.recoveryCheckpoint ?? undefined;
+        await awsCall(subject(), 'StartReplicationTask', (options) =>
+          dms.send(
+            new StartReplicationTaskCommand({
+              ReplicationTaskArn: taskArn,
+              StartReplicationTaskType: startType,
+              CdcStopPosition: stopPosition,
+              ...(startPosition ? { CdcStartPosition: startPosition } : {}),
+            }),
+            options,
+          ),
+        );
+        return { runId: taskArn };
+      },
+      describe: () => describe(),
+      stateOf: (task) => task.Status ?? 'unknown',
+      phaseOf: (task) => dmsPhase(task, stopPosition),
+      failureMessage: (task) => dmsFailureMessage(task, stopPosition),
+      stop: async () => {
+        await awsCall(subject(), 'StopReplicationTask', (options) =>
+          dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: taskArn }), options),
+        );
+      },
+    });
+
+    const checkpoint: DmsCheckpoint = {
+      logicalDate: identity.logicalDate,
+      recoveryCheckpoint: outcome.status.RecoveryCheckpoint ?? null,
+      stopPosition,
+      taskArn,
+    };
+    await s3.writeJson(ownCheckpointUri, checkpoint);
+    return stageResult(identity, outcome, {
+      details: {
+        ...checkpointDetails(checkpoint),
+        checkpointUri: ownCheckpointUri,
+        ...(previous ? { previousCheckpointDate: previous.logicalDate } : {}),
+      },
+    });
+
+    function busy(task: ReplicationTask) {
+      const theirs = task.CdcStopPosition;
+      const earlierWindow =
+        theirs !== undefined &&
+        theirs.startsWith('commit_time:') &&
+        theirs.toLowerCase() < stopPosition.toLowerCase();
+      return detectedFailure(
+        earlierWindow ? FailureType.AwsConcurrencyLimit : FailureType.InvalidConfig,
+        subject(),
+        earlierWindow
+          ? `task is ${task.Status} on an earlier window (to ${theirs}); this window (to ${stopPosition}) retries after it stops`
+          : `task is ${task.Status} with stop position ${theirs ?? 'unset'}, not a window of this pipeline; ` +
+              'medallion needs the task to itself: stop it (or point dms.tasks at a dedicated task)',
+        task.Status,
+      );
+    }
+
+    function finishedEarlier(checkpoint: DmsCheckpoint): StageResult {
+      if (!samePosition(checkpoint.stopPosition, stopPosition)) {
+        throw detectedFailure(
+          FailureType.InvalidConfig,
+          subject(),
+          `${ownCheckpointUri} records a window to ${checkpoint.stopPosition} but this run asks for ${stopPosition} ` +
+            "(did the pipeline's time zone change?); delete the checkpoint only if that window must be extracted again",
+        );
+      }
+      const now = new Date().toISOString();
+      return {
+        stageId: identity.stageId,
+        awsRunId: taskArn,
+        awsState: 'stopped',
+        attached: true,
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+        details: { ...checkpointDetails(checkpoint), checkpointUri: ownCheckpointUri, statusCalls: 0 },
+      };
+    }
+  }
+
+  return { runDmsStage };
+}
+
+function checkpointDetails(checkpoint: DmsCheckpoint): Record<string, string> {
+  return {
+    logicalDate: checkpoint.logicalDate,
+    recoveryCheckpoint: checkpoint.recoveryCheckpoint ?? '',
+    stopPosition: checkpoint.stopPosition,
+    taskArn: checkpoint.taskArn,
+  };
+}

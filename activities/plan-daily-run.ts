@@ -1,0 +1,116 @@
+/**
+ * The planning activities of a daily run: check the request (before any AWS job is touched), pick the
+ * rerun generation, and resolve the pipeline into a Plan; plus the marker written after each stage.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PlanDailyRunRequest, RecordStageDoneRequest } from '../core/activity-contracts';
+import { dailyRunId } from '../core/activity-contracts';
+import { dayWindowUtc, logicalDateForScheduledTime } from '../core/dates';
+import type { Environment } from '../core/environment';
+import { FailureType } from '../core/errors';
+import { buildPlan, type Plan, type WarehouseSql } from '../core/plan';
+import type { PipelineSpec } from '../core/pipeline-spec';
+import type { RunStateStore } from './run-state';
+
+export interface PlanActivityDeps {
+  env: Environment;
+  pipelines: Record<string, PipelineSpec>;
+  sql: WarehouseSql;
+  runState: RunStateStore;
+}
+
+function invalidInput(field: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    nonRetryable: true,
+    message: `invalid input field "${field}": ${message}`,
+    details: [{ field, problem: message }],
+  });
+}
+
+export function createPlanActivities(deps: PlanActivityDeps) {
+  const resolveDate = (request: PlanDailyRunRequest, spec: PipelineSpec): string => {
+    if (request.logicalDate) return request.logicalDate;
+    if (request.scheduledStartTime)
+      return logicalDateForScheduledTime(new Date(request.scheduledStartTime), spec.timeZone);
+    throw invalidInput('logicalDate', 'required when the run is not started by a schedule; use YYYY-MM-DD');
+  };
+
+  return {
+    async planDailyRun(request: PlanDailyRunRequest): Promise<Plan> {
+      const spec = deps.pipelines[request.pipeline];
+      if (!spec) {
+        throw invalidInput(
+          'pipeline',
+          `unknown pipeline "${request.pipeline}"; known: ${Object.keys(deps.pipelines).join(', ')}`,
+        );
+      }
+      const logicalDate = resolveDate(request, spec);
+      const { endUtc } = dayWindowUtc(logicalDate, spec.timeZone);
+      if (endUtc.getTime() > Date.parse(request.nowUtc)) {
+        throw invalidInput(
+          'logicalDate',
+          `${logicalDate} has not ended yet in ${spec.timeZone} (its data interval ends ${endUtc.toISOString()}); pick an earlier date`,
+        );
+      }
+      const unknownStages = (request.only ?? []).filter((id) => !spec.stages.some((s) => s.id === id));
+      if (unknownStages.length > 0) {
+        throw invalidInput(
+          'stages',
+          `unknown stage(s) ${unknownStages.join(', ')}; ${spec.name} has ${spec.stages.map((s) => s.id).join(', ')}`,
+        );
+      }
+      const generation = await claimGeneration(deps.runState, spec.name, logicalDate, request);
+      const done = await deps.runState.doneStages(spec.name, logicalDate);
+      return buildPlan({
+        spec,
+        env: deps.env,
+        sql: deps.sql,
+        logicalDate,
+        workflowId: dailyRunId(spec.name, logicalDate),
+        generation,
+        done,
+        ...(request.only ? { only: request.only } : {}),
+      });
+    },
+
+    async recordStageDone(request: RecordStageDoneRequest): Promise<void> {
+      await deps.runState.markStageDone(request.pipeline, request.logicalDate, {
+        generation: request.generation,
+        result: request.result,
+      });
+    },
+  };
+}
+
+/**
+ * Generation 0 is the first run of a date. A run chain keeps its generation across activity retries
+ * and UI resets; a new chain needs `rerun: true` to run a date that already ran, and gets max + 1.
+ */
+async function claimGeneration(
+  runState: RunStateStore,
+  pipeline: string,
+  logicalDate: string,
+  request: PlanDailyRunRequest,
+): Promise<number> {
+  const entries = await runState.generations(pipeline, logicalDate);
+  const mine = entries.find((e) => e.runChainId === request.runChainId);
+  if (mine) return mine.generation;
+  if (entries.length > 0 && !request.rerun) {
+    const last = entries[entries.length - 1]!;
+    throw invalidInput(
+      'rerun',
+      `${dailyRunId(pipeline, logicalDate)} already ran (generation ${last.generation}, run ${last.runChainId}); ` +
+        'start it with "rerun": true to run it again (finished stages are skipped, nothing is loaded twice)',
+    );
+  }
+  const generation = entries.length === 0 ? 0 : Math.max(...entries.map((e) => e.generation)) + 1;
+  entries.push({
+    generation,
+    runChainId: request.runChainId,
+    rerun: request.rerun,
+    plannedAt: new Date().toISOString(),
+  });
+  await runState.saveGenerations(pipeline, logicalDate, entries);
+  return generation;
+}

@@ -1,0 +1,276 @@
+import {
+  AppflowClient,
+  CancelFlowExecutionsCommand,
+  DescribeFlowExecutionRecordsCommand,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  ResourceNotFoundException,
+  StartFlowCommand,
+  ThrottlingException,
+} from '@aws-sdk/client-appflow';
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FailureType } from '../../core/errors';
+import { lakeLayout } from '../../core/lake-layout';
+import type { AppFlowStageInput } from '../../core/stage-io';
+import { createAppFlowActivities } from '../../activities/appflow';
+import { createS3Activities } from '../../activities/s3';
+import {
+  cancelAtState,
+  clientConfig,
+  expectCancelled,
+  expectFailure,
+  FAST_POLL,
+  harness,
+  identity,
+  jsonBody,
+  previousAttempt,
+  workerShutdown,
+} from './helpers';
+
+const appflow = new AppflowClient(clientConfig);
+const s3 = new S3Client(clientConfig);
+const appflowMock = mockClient(appflow);
+const s3Mock = mockClient(s3);
+const { runAppFlowStage } = createAppFlowActivities({ appflow, s3: createS3Activities(s3) });
+
+const stage = identity('saas_accounts');
+const input = (): AppFlowStageInput => ({
+  kind: 'appflow',
+  identity: stage,
+  poll: FAST_POLL,
+  flowName: 'shop-accounts',
+  outputPrefix: lakeLayout.saasSnapshot('lake', 'accounts', '2024-05-02'),
+});
+const markerKey = `_medallion/appflow/shop-accounts/${stage.runKey}.json`;
+const rawKey = 'bronze/saas/_appflow/shop-accounts/exec-1/';
+const snapshotKey = 'bronze/saas/accounts/dt=2024-05-02/';
+const meta = { $metadata: {} };
+const consoleUrl =
+  'https://eu-west-1.console.aws.amazon.com/appflow/home?region=eu-west-1#/details/shop-accounts?tab=runHistory';
+
+function record(executionStatus: ExecutionStatus, executionId = 'exec-1'): ExecutionRecord {
+  return {
+    executionId,
+    executionStatus,
+    startedAt: new Date('2024-05-03T02:00:00Z'),
+    executionResult: {
+      recordsProcessed: 120,
+      bytesWritten: 4096,
+      errorInfo: { executionMessage: 'Salesforce: INVALID_SESSION_ID' },
+    },
+  };
+}
+
+/** Each poll pages through the records: an older execution first, ours on the second page. */
+function executions(...statuses: ExecutionStatus[]) {
+  const older = { flowExecutions: [record('Successful', 'exec-0')], nextToken: 'page-2' };
+  const behavior = appflowMock.on(DescribeFlowExecutionRecordsCommand, { nextToken: 'page-2' });
+  for (const status of statuses.slice(0, -1)) behavior.resolvesOnce({ flowExecutions: [record(status)] });
+  behavior.resolves({ flowExecutions: [record(statuses.at(-1)!)] });
+  appflowMock.on(DescribeFlowExecutionRecordsCommand, { nextToken: undefined }).resolves(older);
+}
+
+function s3Objects(listing: Record<string, string[]>) {
+  s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+  for (const [prefix, keys] of Object.entries(listing)) {
+    s3Mock.on(ListObjectsV2Command, { Prefix: prefix }).resolves({ Contents: keys.map((Key) => ({ Key })) });
+  }
+}
+
+beforeEach(() => {
+  appflowMock.reset();
+  s3Mock.reset();
+  appflowMock.on(StartFlowCommand).resolves({ executionId: 'exec-1', flowStatus: 'Active' });
+  s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'missing', ...meta }));
+  s3Mock.on(PutObjectCommand).resolves({});
+  s3Mock.on(CopyObjectCommand).resolves({});
+  s3Mock.on(DeleteObjectsCommand).resolves({});
+  s3Objects({
+    [rawKey]: [`${rawKey}b-file.parquet`, `${rawKey}a-file.parquet`],
+    [snapshotKey]: [
+      `${snapshotKey}part-00000.parquet`,
+      `${snapshotKey}part-00001.parquet`,
+      `${snapshotKey}part-00002.parquet`,
+    ],
+  });
+});
+
+describe('runAppFlowStage', () => {
+  it('starts the flow with clientToken = run key, records a marker, polls records and copies the snapshot', async () => {
+    executions('InProgress', 'InProgress', 'Successful');
+    const h = harness();
+    const result = await h.run(runAppFlowStage, input());
+    expect(appflowMock.commandCalls(StartFlowCommand)[0]!.args[0].input).toEqual({
+      flowName: 'shop-accounts',
+      clientToken: stage.runKey,
+    });
+    const marker = s3Mock.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key === markerKey);
+    expect(JSON.parse(marker!.args[0].input.Body as string)).toMatchObject({
+      executionId: 'exec-1',
+      runKey: stage.runKey,
+    });
+    // Stale snapshot objects go first, then the execution's files get deterministic names in key order.
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects).toEqual([
+      { Key: `${snapshotKey}part-00000.parquet` },
+      { Key: `${snapshotKey}part-00001.parquet` },
+      { Key: `${snapshotKey}part-00002.parquet` },
+    ]);
+    expect(s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'lake', Key: `${snapshotKey}part-00000.parquet`, CopySource: `lake/${rawKey}a-file.parquet` },
+      { Bucket: 'lake', Key: `${snapshotKey}part-00001.parquet`, CopySource: `lake/${rawKey}b-file.parquet` },
+    ]);
+    expect(result).toMatchObject({
+      awsRunId: 'exec-1',
+      awsState: 'Successful',
+      attached: false,
+      rowsIn: 120,
+      rowsOut: 120,
+      consoleUrl,
+      details: {
+        statusCalls: 3,
+        objectsCopied: 2,
+        staleObjectsDeleted: 3,
+        bytesWritten: 4096,
+        executionId: 'exec-1',
+      },
+    });
+    expect(h.heartbeats[0]).toMatchObject({ awsRunId: 'exec-1', awsState: 'STARTED' });
+  });
+
+  it.each<ExecutionStatus>(['InProgress', 'Successful'])(
+    'attaches to the %s execution named by its run marker without StartFlow',
+    async (status) => {
+      s3Mock
+        .on(GetObjectCommand, { Key: markerKey })
+        .resolves(jsonBody({ executionId: 'exec-1', runKey: stage.runKey }));
+      executions(status, 'Successful');
+      const result = await harness().run(runAppFlowStage, input());
+      expect(appflowMock.commandCalls(StartFlowCommand)).toHaveLength(0);
+      expect(result).toMatchObject({
+        awsRunId: 'exec-1',
+        attached: true,
+        startedAt: '2024-05-03T02:00:00.000Z',
+      });
+    },
+  );
+
+  it('starts again when the marked execution failed', async () => {
+    s3Mock
+      .on(GetObjectCommand, { Key: markerKey })
+      .resolves(jsonBody({ executionId: 'exec-1', runKey: stage.runKey }));
+    executions('Error', 'Successful');
+    await harness().run(runAppFlowStage, input());
+    expect(appflowMock.commandCalls(StartFlowCommand)).toHaveLength(1);
+  });
+
+  it('resumes from heartbeat details without StartFlow', async () => {
+    executions('Successful');
+    const h = harness(
+      previousAttempt({
+        awsRunId: 'exec-1',
+        awsState: 'InProgress',
+        startedAt: '2024-05-03T02:00:00.000Z',
+        polls: 1,
+      }),
+    );
+    const result = await h.run(runAppFlowStage, input());
+    expect(appflowMock.commandCalls(StartFlowCommand)).toHaveLength(0);
+    expect(result).toMatchObject({ attached: true, details: { statusCalls: 2 } });
+  });
+
+  it.each<ExecutionStatus>(['Error', 'Canceled', 'CancelStarted'])(
+    'fails without retry when the execution ends %s',
+    async (status) => {
+      executions('InProgress', status);
+      await expectFailure(harness().run(runAppFlowStage, input()), {
+        type: FailureType.AwsJobFailed,
+        nonRetryable: true,
+        messageIncludes: [
+          `AppFlow shop-accounts run exec-1 ended ${status}: Salesforce: INVALID_SESSION_ID (${consoleUrl})`,
+        ],
+      });
+      expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    },
+  );
+
+  it('fails without retry when records were processed but nothing landed', async () => {
+    executions('Successful');
+    s3Objects({});
+    await expectFailure(harness().run(runAppFlowStage, input()), {
+      type: FailureType.AwsNotFound,
+      nonRetryable: true,
+      messageIncludes: [`nothing landed`, `s3://lake/${rawKey}`],
+    });
+  });
+
+  it('cancels the execution when the workflow cancels and waits for Canceled', async () => {
+    let cancelRequested = false;
+    appflowMock.on(CancelFlowExecutionsCommand).callsFake(() => {
+      cancelRequested = true;
+      return Promise.resolve({ invalidExecutions: [] });
+    });
+    let after = 0;
+    appflowMock.on(DescribeFlowExecutionRecordsCommand).callsFake(() => {
+      if (!cancelRequested) return Promise.resolve({ flowExecutions: [record('InProgress')] });
+      after += 1;
+      return Promise.resolve({ flowExecutions: [record(after < 2 ? 'CancelStarted' : 'Canceled')] });
+    });
+    const h = harness();
+    cancelAtState(h, 'InProgress');
+    await expectCancelled(h.run(runAppFlowStage, input()));
+    expect(appflowMock.commandCalls(CancelFlowExecutionsCommand)[0]!.args[0].input).toEqual({
+      flowName: 'shop-accounts',
+      executionIds: ['exec-1'],
+    });
+    expect(after).toBe(2);
+  });
+
+  it('leaves the execution running on worker shutdown', async () => {
+    executions('InProgress');
+    const h = harness();
+    cancelAtState(h, 'InProgress', workerShutdown());
+    await expectCancelled(h.run(runAppFlowStage, input()));
+    expect(appflowMock.commandCalls(CancelFlowExecutionsCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'throttling',
+      new ThrottlingException({ message: 'Rate exceeded', ...meta }),
+      FailureType.AwsThrottled,
+      false,
+    ],
+    [
+      'a missing flow',
+      new ResourceNotFoundException({ message: 'flow not found', ...meta }),
+      FailureType.AwsNotFound,
+      true,
+    ],
+  ])('classifies %s on StartFlow', async (_label, error, type, nonRetryable) => {
+    appflowMock.on(StartFlowCommand).rejects(error);
+    await expectFailure(harness().run(runAppFlowStage, input()), {
+      type,
+      nonRetryable,
+      messageIncludes: [`AppFlow shop-accounts: StartFlow failed with ${error.name}: ${error.message}`],
+    });
+  });
+
+  it('refuses to run a flow that is not on-demand (no execution id)', async () => {
+    appflowMock.on(StartFlowCommand).resolves({ flowStatus: 'Active' });
+    await expectFailure(harness().run(runAppFlowStage, input()), {
+      type: FailureType.InvalidConfig,
+      nonRetryable: true,
+      messageIncludes: ['OnDemand'],
+    });
+  });
+});
