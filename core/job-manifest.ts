@@ -7,11 +7,15 @@
  * Semantics, identical on both engines:
  * 1. every input is registered as a view named `name` over the files under `uri` (Parquet);
  *    a missing prefix is an empty view only when `optional` is true, else the job fails;
+ *    (an absent optional input needs its `columns` hint to type the empty view);
  * 2. `sql` is ONE SELECT in the Spark-SQL / DuckDB common subset over those views;
- *    `${logical_date}` in it is replaced by the logical date (YYYY-MM-DD) before execution;
- * 3. rows for which `quarantineWhen` is true go to `quarantineUri` (with a `_quarantine_reason`
- *    column = the predicate text), the others to `outputUri`; both are OVERWRITTEN (one partition per
- *    logical date), which makes a re-run of the job idempotent;
+ *    `${logical_date}` in it is replaced by the logical date (YYYY-MM-DD) by the runner; the plan has
+ *    already bound `${day_start_utc}` / `${day_end_utc}` (the day's bounds in the pipeline's zone, as
+ *    UTC 'YYYY-MM-DD HH:MM:SS': the two engines share no time-zone function) and `${time_zone}`;
+ * 3. rows for which `quarantineWhen` is true go to `quarantineUri` with a `_quarantine_reason` column
+ *    (the SELECT's own `_quarantine_reason` column when it has one, else the predicate text; the
+ *    column is dropped from the output), the others to `outputUri`; both are OVERWRITTEN (one
+ *    partition per logical date), which makes a re-run of the job idempotent;
  * 4. on success the job writes JobMetrics JSON to `metricsUri`
  *    ({ rowsIn: rows the SELECT produced, rowsOut, quarantined }).
  */
@@ -32,6 +36,8 @@ export interface JobInput {
   /** s3:// prefix; every *.parquet object below it is read. */
   uri: string;
   optional?: boolean;
+  /** Column name -> common SQL type (BIGINT, STRING, TIMESTAMP, ...): the schema of an absent input. */
+  columns?: Record<string, string>;
 }
 
 export const GLUE_MANIFEST_ARGUMENT = '--medallion_manifest';

@@ -11,6 +11,8 @@
  *   quarantine/<stage>/dt=<D>/*.parquet                      rows a job rejected, with the reason
  *   _medallion/metrics/<pipeline>/<D>/<stage>.json           JobMetrics written by a job run
  *   _medallion/dms/<task>/<D>.json                           DMS checkpoint after the window of D
+ *   _medallion/runs/<pipeline>/<D>/generations.json          which run chain ran which generation
+ *   _medallion/runs/<pipeline>/<D>/stages/<stage>.json       StageResult of each finished stage
  */
 export function s3Uri(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
@@ -43,4 +45,6 @@ export const lakeLayout = {
   metrics: (bucket: string, pipeline: string, logicalDate: string, stageId: string) =>
     s3Uri(bucket, `_medallion/metrics/${pipeline}/${logicalDate}/${stageId}.json`),
   dmsCheckpoints: (bucket: string, task: string) => s3Uri(bucket, `_medallion/dms/${task}/`),
+  runState: (bucket: string, pipeline: string, logicalDate: string) =>
+    s3Uri(bucket, `_medallion/runs/${pipeline}/${logicalDate}/`),
 } as const;

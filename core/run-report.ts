@@ -1,0 +1,45 @@
+/** What a daily run reports: per stage, and in total. Returned by the workflow and its `progress` query. */
+export type StageStatus =
+  'pending' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'blocked' | 'not-selected' | 'cancelled';
+
+export interface StageReport {
+  id: string;
+  kind: string;
+  summary: string;
+  status: StageStatus;
+  awsRunId?: string;
+  awsState?: string;
+  attached?: boolean;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  rowsIn?: number;
+  rowsOut?: number;
+  quarantined?: number;
+  consoleUrl?: string;
+  details?: Record<string, string | number>;
+  /** Why it failed, or which failed stage blocked it. */
+  error?: string;
+}
+
+export type RunStatus = 'planning' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface DailyRunReport {
+  pipeline: string;
+  logicalDate: string;
+  generation: number;
+  status: RunStatus;
+  stages: StageReport[];
+  totals: { rowsIn: number; rowsOut: number; quarantined: number };
+}
+
+export function totalsOf(stages: StageReport[]): DailyRunReport['totals'] {
+  return stages.reduce(
+    (acc, s) => ({
+      rowsIn: acc.rowsIn + (s.rowsIn ?? 0),
+      rowsOut: acc.rowsOut + (s.rowsOut ?? 0),
+      quarantined: acc.quarantined + (s.quarantined ?? 0),
+    }),
+    { rowsIn: 0, rowsOut: 0, quarantined: 0 },
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * One pipeline for one logical date: plan (an activity), then walk the stage DAG, each stage an
+ * activity that starts-or-attaches to its AWS job and polls it to the end. Visible in the Temporal UI
+ * through search attributes, the `progress` query, activity summaries and the current-details panel.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PipelineActivities } from '../core/activity-contracts';
+import { NON_RETRYABLE_FAILURES } from '../core/errors';
+import type { Plan, PlannedStage } from '../core/plan';
+import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-report';
+import { scheduledStartTimeKey, searchAttributeKeys } from '../core/search-attributes';
+import type { StageResult } from '../core/stage-io';
+import { type DailyPipelineInput, validateDailyInput } from './daily-input';
+import { describeFailure } from './failure-text';
+import { renderProgress } from './progress-text';
+import { runDag } from './run-dag';
+
+export const progressQuery = defineQuery<DailyRunReport>('progress');
+
+const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
+
+const { planDailyRun } = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 10, initialInterval: '2s', maximumInterval: '1 minute', nonRetryableErrorTypes },
+  summary: 'plan the day: resolve pipeline, date and rerun generation into stages',
+});
+
+const { recordStageDone } = proxyLocalActivities<PipelineActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    maximumAttempts: 20,
+    initialInterval: '1s',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes,
+  },
+});
+
+export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<DailyRunReport> {
+  const input = validateDailyInput(rawInput);
+  const info = workflowInfo();
+  const report: DailyRunReport = {
+    pipeline: input.pipeline,
+    logicalDate: input.logicalDate ?? '',
+    generation: 0,
+    status: 'planning',
+    stages: [],
+    totals: { rowsIn: 0, rowsOut: 0, quarantined: 0 },
+  };
+  setHandler(progressQuery, () => ({ ...report, totals: totalsOf(report.stages) }));
+
+  const scheduledAt = info.typedSearchAttributes.get(scheduledStartTimeKey);
+  const plan = await planDailyRun({
+    pipeline: input.pipeline,
+    rerun: input.rerun,
+    runChainId: info.firstExecutionRunId,
+    nowUtc: new Date().toISOString(),
+    ...(input.logicalDate ? { logicalDate: input.logicalDate } : {}),
+    ...(scheduledAt ? { scheduledStartTime: scheduledAt.toISOString() } : {}),
+    ...(input.stages ? { only: input.stages } : {}),
+  });
+  report.logicalDate = plan.logicalDate;
+  report.generation = plan.generation;
+  report.status = 'running';
+  report.stages = plan.stages.map(initialStageReport);
+  publish(report);
+
+  const byId = new Map(report.stages.map((s) => [s.id, s]));
+  const runnable = plan.stages.filter((s) => !s.doneEarlier && !s.notSelected);
+  const runnableIds = new Set(runnable.map((s) => s.id));
+  const nodes = runnable.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => runnableIds.has(d)) }));
+
+  const { cancellation } = await runDag(nodes, plan.maxConcurrentStages, {
+    run: async (stage) => {
+      const stageReport = byId.get(stage.id)!;
+      stageReport.status = 'running';
+      stageReport.startedAt = new Date().toISOString();
+      publish(report);
+      const result = await runStage(stage);
+      await recordStageDone({
+        pipeline: plan.pipeline,
+        logicalDate: plan.logicalDate,
+        generation: plan.generation,
+        result,
+      });
+      Object.assign(stageReport, fromResult(result), { status: 'succeeded' });
+      publish(report);
+    },
+    onFailed: (stage, error) => {
+      Object.assign(byId.get(stage.id)!, {
+        status: 'failed',
+        error: describeFailure(error),
+        finishedAt: new Date().toISOString(),
+      });
+      publish(report);
+    },
+    onBlocked: (stage, blockedBy) => {
+      Object.assign(byId.get(stage.id)!, {
+        status: 'blocked',
+        error: `not run: ${blockedBy} did not succeed`,
+      });
+    },
+  });
+
+  if (cancellation !== undefined) {
+    for (const stage of report.stages)
+      if (stage.status === 'running' || stage.status === 'pending') stage.status = 'cancelled';
+    report.status = 'cancelled';
+    publish(report);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the SDK's own CancelledFailure
+    throw cancellation;
+  }
+  const failed = report.stages.filter((s) => s.status === 'failed');
+  report.status = failed.length > 0 ? 'failed' : 'succeeded';
+  report.totals = totalsOf(report.stages);
+  publish(report);
+  if (failed.length > 0) {
+    throw ApplicationFailure.create({
+      type: 'PipelineFailed',
+      nonRetryable: true,
+      message: `${plan.workflowId}: ${failed.length} stage(s) failed: ${failed.map((s) => `${s.id} (${s.error})`).join('; ')}`,
+      details: [report],
+    });
+  }
+  return report;
+}
+
+function runStage(stage: PlannedStage): Promise<StageResult> {
+  const activities = proxyActivities<PipelineActivities>({
+    startToCloseTimeout: stage.options.startToCloseTimeoutMs,
+    heartbeatTimeout: stage.options.heartbeatTimeoutMs,
+    retry: {
+      maximumAttempts: stage.options.retry.maximumAttempts,
+      initialInterval: stage.options.retry.initialIntervalMs,
+      backoffCoefficient: stage.options.retry.backoffCoefficient,
+      maximumInterval: stage.options.retry.maximumIntervalMs,
+      nonRetryableErrorTypes,
+    },
+    // A cancelled run waits until the activity has stopped the AWS job (rule 6).
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: `${stage.id}: ${stage.summary}`,
+  });
+  const input = stage.input;
+  switch (input.kind) {
+    case 'dms':
+      return activities.runDmsStage(input);
+    case 'appflow':
+      return activities.runAppFlowStage(input);
+    case 'glue':
+      return activities.runGlueStage(input);
+    case 'emr-serverless':
+      return activities.runEmrServerlessStage(input);
+    case 'redshift':
+      return activities.runRedshiftStage(input);
+  }
+}
+
+function initialStageReport(stage: PlannedStage): StageReport {
+  const base = { id: stage.id, kind: stage.kind, summary: stage.summary };
+  if (stage.notSelected) return { ...base, status: 'not-selected' };
+  if (stage.doneEarlier) return { ...base, ...fromResult(stage.doneEarlier), status: 'skipped' };
+  return { ...base, status: 'pending' };
+}
+
+function fromResult(result: StageResult): Partial<StageReport> {
+  const { stageId: _stageId, ...rest } = result;
+  return rest;
+}
+
+let lastStatus: string | undefined;
+
+/** Mirrors the report into the UI: search attributes when the status changes, details every time. */
+function publish(report: DailyRunReport): void {
+  if (report.status !== lastStatus) {
+    lastStatus = report.status;
+    upsertSearchAttributes([
+      { key: searchAttributeKeys.pipeline, value: report.pipeline },
+      { key: searchAttributeKeys.logicalDate, value: new Date(`${report.logicalDate}T00:00:00Z`) },
+      { key: searchAttributeKeys.status, value: report.status },
+      { key: searchAttributeKeys.generation, value: report.generation },
+    ]);
+  }
+  setCurrentDetails(renderProgress(report));
+}
+
+export type { Plan };

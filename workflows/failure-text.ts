@@ -1,0 +1,15 @@
+import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+
+/** The most useful one-line explanation of a stage failure: the AWS cause, not the wrapper. */
+export function describeFailure(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (current instanceof TimeoutFailure) {
+    const which = String(current.timeoutType).replace(/^TIMEOUT_TYPE_/, '');
+    return `timed out (${which} timeout of the stage; raise timeouts in the pipeline spec if the job needs longer)`;
+  }
+  if (current instanceof ApplicationFailure)
+    return current.type ? `${current.type}: ${current.message}` : current.message;
+  if (current instanceof TemporalFailure) return current.message;
+  return current instanceof Error ? current.message : String(current);
+}

@@ -1,0 +1,1 @@
+export { dailyPipeline, progressQuery } from './daily-pipeline';
