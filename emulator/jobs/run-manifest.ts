@@ -1,0 +1,171 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import type { JobManifest } from '../../core/job-manifest';
+import type { JobMetrics } from '../../core/stage-io';
+import type { RunJobManifest } from './job-runner-api';
+import { containsParquet, emptyDirectory, parquetGlob, writeFileAtomically } from './lake-files';
+import { parseJobManifest, type ValidJobManifest } from './manifest-schema';
+import type { S3PathResolver } from '../sources/source-api';
+import { quoteIdentifier, quoteLiteral } from '../sources/sql-quote';
+
+/** The only placeholder the runner substitutes (see core/job-manifest.ts). */
+const LOGICAL_DATE_PLACEHOLDER = '${logical_date}';
+/** A SELECT column with this name is the per-row quarantine reason (else the predicate text is). */
+export const QUARANTINE_REASON_COLUMN = '_quarantine_reason';
+export const PART_FILE = 'part-00000.parquet';
+
+const RESULT = '__medallion_result';
+const FLAGGED = '__medallion_flagged';
+const FLAG = '__medallion_quarantined';
+
+/** A failed job run; the message names the stage, what the runner was doing, and the cause. */
+export class JobRunError extends Error {
+  constructor(
+    readonly stageId: string,
+    readonly phase: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`job ${stageId} failed while ${phase}: ${reason}`, { cause });
+    this.name = 'JobRunError';
+  }
+}
+
+/**
+ * Executes a JobManifest on an in-memory DuckDB, with the semantics of core/job-manifest.ts (the
+ * local twin of jobs/sql_runner.py):
+ * 1. inputs become views over read_parquet('<dir>/**\/*.parquet', hive_partitioning, union_by_name);
+ *    an absent optional input becomes an empty table typed by its `columns` hint;
+ * 2. `${logical_date}` is substituted; any other `${...}` left in the SQL is an error;
+ * 3. the SELECT is materialised once; rows where quarantineWhen is TRUE (NULL counts as false) go to
+ *    the quarantine prefix with `_quarantine_reason`, the others to the output prefix;
+ * 4. both prefixes are deleted and rewritten as one part-00000.parquet each, even when empty;
+ * 5. metrics JSON is written last, only on success.
+ */
+export const runJobManifest: RunJobManifest = async (manifest: JobManifest, resolve: S3PathResolver) => {
+  const stageId = typeof manifest?.stageId === 'string' && manifest.stageId ? manifest.stageId : '<unnamed>';
+  const job = await phase(stageId, 'validating the manifest', () =>
+    Promise.resolve(parseJobManifest(manifest)),
+  );
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    for (const input of job.inputs) {
+      await phase(stageId, `registering input '${input.name}' (${input.uri})`, () =>
+        registerInput(connection, input, resolve),
+      );
+    }
+    const sql = await phase(stageId, 'preparing the SQL', () => prepareSql(connection, job));
+    await phase(stageId, 'running the SQL', () => connection.run(`CREATE TABLE ${RESULT} AS ${sql}`));
+    const predicate = job.quarantineWhen ?? 'FALSE';
+    await phase(stageId, `evaluating quarantineWhen (${predicate})`, () =>
+      connection.run(
+        `CREATE TABLE ${FLAGGED} AS SELECT *, COALESCE((${predicate}), FALSE) AS ${FLAG} FROM ${RESULT}`,
+      ),
+    );
+    const { outputSelect, quarantineSelect } = await splitQueries(
+      connection,
+      predicate,
+      job.quarantineWhen !== undefined,
+    );
+    await phase(stageId, `writing the output (${job.outputUri})`, () =>
+      overwritePrefix(connection, resolve(job.outputUri), outputSelect),
+    );
+    await phase(stageId, `writing the quarantine (${job.quarantineUri})`, () =>
+      overwritePrefix(connection, resolve(job.quarantineUri), quarantineSelect),
+    );
+    const metrics = await phase(stageId, 'counting rows', () => countRows(connection));
+    await phase(stageId, `writing metrics (${job.metricsUri})`, () =>
+      writeFileAtomically(resolve(job.metricsUri), `${JSON.stringify(metrics)}\n`),
+    );
+    return metrics;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+};
+
+async function phase<T>(stageId: string, description: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new JobRunError(stageId, description, error);
+  }
+}
+
+async function registerInput(
+  connection: DuckDBConnection,
+  input: ValidJobManifest['inputs'][number],
+  resolve: S3PathResolver,
+): Promise<void> {
+  const dir = resolve(input.uri);
+  const view = quoteIdentifier(input.name);
+  if (await containsParquet(dir)) {
+    await connection.run(
+      `CREATE VIEW ${view} AS SELECT * FROM read_parquet(${quoteLiteral(parquetGlob(dir))}, hive_partitioning = true, union_by_name = true)`,
+    );
+    return;
+  }
+  if (!input.optional) {
+    throw new Error(
+      `required input has no Parquet files; check the stage that writes ${input.uri} or mark the input optional`,
+    );
+  }
+  const columns = Object.entries(input.columns ?? {});
+  if (columns.length === 0) {
+    throw new Error(
+      'optional input is absent and declares no `columns`; add a columns hint so its empty view has a schema',
+    );
+  }
+  await connection.run(
+    `CREATE TABLE ${view} (${columns.map(([name, type]) => `${quoteIdentifier(name)} ${type}`).join(', ')})`,
+  );
+}
+
+/** Substitutes the logical date and checks the text is exactly one SELECT that binds. */
+async function prepareSql(connection: DuckDBConnection, job: ValidJobManifest): Promise<string> {
+  const sql = job.sql.replaceAll(LOGICAL_DATE_PLACEHOLDER, job.logicalDate).trim().replace(/;\s*$/, '');
+  const leftover = /\$\{[^}]*\}/.exec(sql);
+  if (leftover) {
+    throw new Error(
+      `unresolved placeholder ${leftover[0]}; the runner substitutes only ${LOGICAL_DATE_PLACEHOLDER}, bind others when building the manifest`,
+    );
+  }
+  const statements = await connection.extractStatements(sql);
+  if (statements.count !== 1)
+    throw new Error(`sql must be ONE SELECT statement, found ${statements.count} statements`);
+  const prepared = await statements.prepare(0);
+  if (prepared.statementType !== StatementType.SELECT) throw new Error('sql must be a SELECT statement');
+  return sql;
+}
+
+async function splitQueries(connection: DuckDBConnection, predicate: string, hasPredicate: boolean) {
+  const reader = await connection.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${RESULT})`);
+  const columns = reader.getRowObjectsJS().map((row) => row.column_name);
+  const perRowReason = hasPredicate && columns.includes(QUARANTINE_REASON_COLUMN);
+  const reasonText = quoteLiteral(predicate);
+  const outputColumns = perRowReason ? `${FLAG}, ${QUARANTINE_REASON_COLUMN}` : FLAG;
+  return {
+    outputSelect: `SELECT * EXCLUDE (${outputColumns}) FROM ${FLAGGED} WHERE NOT ${FLAG}`,
+    quarantineSelect: perRowReason
+      ? `SELECT * EXCLUDE (${FLAG}) REPLACE (COALESCE(${QUARANTINE_REASON_COLUMN}, ${reasonText}) AS ${QUARANTINE_REASON_COLUMN}) FROM ${FLAGGED} WHERE ${FLAG}`
+      : `SELECT * EXCLUDE (${FLAG}), ${reasonText} AS ${QUARANTINE_REASON_COLUMN} FROM ${FLAGGED} WHERE ${FLAG}`,
+  };
+}
+
+async function overwritePrefix(connection: DuckDBConnection, dir: string, select: string): Promise<void> {
+  await emptyDirectory(dir);
+  const target = join(dir, PART_FILE);
+  await connection.run(`COPY (${select}) TO ${quoteLiteral(`${target}.tmp`)} (FORMAT parquet)`);
+  await rename(`${target}.tmp`, target);
+}
+
+async function countRows(connection: DuckDBConnection): Promise<JobMetrics> {
+  const reader = await connection.runAndReadAll(
+    `SELECT COUNT(*)::INTEGER AS rows_in, COUNT(*) FILTER (WHERE ${FLAG})::INTEGER AS quarantined FROM ${FLAGGED}`,
+  );
+  const [row] = reader.getRowObjectsJson() as { rows_in: number; quarantined: number }[];
+  const rowsIn = row!.rows_in;
+  return { rowsIn, rowsOut: rowsIn - row!.quarantined, quarantined: row!.quarantined };
+}

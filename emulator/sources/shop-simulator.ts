@@ -1,0 +1,20 @@
+import { writeAppFlowSnapshot } from './appflow-snapshot';
+import { writeDmsWindow } from './dms-window';
+import { resolveShopOptions, type ShopSimulationOptions } from './shop-options';
+import type { SourceSimulator } from './source-api';
+
+export { crmAccountsAt, shopChangeLog, shopSnapshotAt, type ShopSnapshot } from './shop-timeline';
+export { MalformedReason, type AccountVersion, type ShopChange } from './shop-changes';
+export { DEFAULT_SHOP_OPTIONS, type ShopSimulationOptions } from './shop-options';
+
+/**
+ * The emulator's source systems: the shop's OLTP database (as DMS replicates it) and its CRM (as
+ * AppFlow pulls it). Everything written is a pure function of (seed, time, options).
+ */
+export function createShopSimulator(options: ShopSimulationOptions = {}): SourceSimulator {
+  resolveShopOptions(options);
+  return {
+    writeDmsWindow: (request) => writeDmsWindow(request, options),
+    writeAppFlowSnapshot: (request) => writeAppFlowSnapshot(request, options),
+  };
+}
