@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { jsonRpcHandler } from '../../http/json-rpc-protocol';
+import type { EmulatedService, ServiceContext } from '../service-context';
+import { RedshiftStatements } from './redshift-statements';
+import { ResultStore } from './result-store';
+import { StatementLanes } from './statement-lanes';
+import type { StatementsState } from './statement-record';
+import { Warehouse } from './warehouse';
+
+/** Redshift Data API (awsJson1_1, X-Amz-Target RedshiftData.*) running SQL on DuckDB (`warehouse.duckdb`). */
+export async function createRedshiftDataService(ctx: ServiceContext): Promise<EmulatedService> {
+  const state = await ctx.openState<StatementsState>('redshift-data-statements', () => ({
+    nextQueryId: 1000,
+    statements: [],
+  }));
+  const warehouse = new Warehouse(join(ctx.dataDir, 'warehouse.duckdb'));
+  const results = new ResultStore(join(ctx.dataDir, 'redshift-data', 'results'));
+  const lanes = new StatementLanes(ctx, state, warehouse, results);
+  const statements = new RedshiftStatements(ctx, state, lanes, results);
+  return {
+    signingName: 'redshift-data',
+    handler: jsonRpcHandler(
+      {
+        service: 'redshift-data',
+        targetPrefix: 'RedshiftData',
+        operations: {
+          ExecuteStatement: (input) => statements.executeStatement(input),
+          BatchExecuteStatement: (input) => statements.batchExecuteStatement(input),
+          DescribeStatement: (input) => statements.describeStatement(input),
+          GetStatementResult: (input) => statements.getStatementResult(input),
+          ListStatements: (input) => statements.listStatements(input),
+          CancelStatement: (input) => statements.cancelStatement(input),
+        },
+      },
+      ctx.gate,
+    ),
+    resume: () => lanes.resume(),
+    close: async () => {
+      await lanes.close();
+      await warehouse.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { ConfigError } from '../core/config-errors';
+import { isIsoDate, isValidTimeZone, startOfDayUtc } from '../core/dates';
+import { lakeLayout } from '../core/lake-layout';
+import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig } from './emulator-config';
+
+export interface ShopEmulatorParameters {
+  /** The lake bucket (bronze, silver, gold, quarantine, medallion markers). */
+  bucket: string;
+  /** Seed of the simulated shop database and CRM. */
+  seed: number;
+  /** The pipeline's time zone: DMS partitions by commit date in it, and the first day starts at its midnight. */
+  timeZone: string;
+  /** First logical date (YYYY-MM-DD): the DMS task's first start begins at this day's local midnight. */
+  firstDay: string;
+  /** Override the emulator's default timing (e.g. shorter runs in tests). */
+  timing?: EmulatorConfigInput['timing'];
+}
+
+/** The AWS resource names of the local `shop` environment (what core/environment.ts maps logical names to). */
+export const shopEmulatorNames = {
+  sqlRunnerJob: 'medallion-sql-runner',
+  silverCrawler: 'medallion-silver',
+  emrApplicationId: '00medallionshop0',
+  emrExecutionRoleArn: 'arn:aws:iam::123456789012:role/medallion-emr-serverless',
+  dmsTask: 'shop-cdc',
+  dmsSchema: 'shop',
+  dmsTables: ['customers', 'products', 'orders', 'order_items'],
+  crmFlow: 'shop-crm-accounts',
+  crmObject: 'accounts',
+  workgroup: 'medallion',
+  database: 'shop',
+} as const;
+
+/** The emulator config for the example `shop` pipeline. The DMS task ARN is `config.dms.tasks[0].arn`. */
+export function buildShopEmulatorConfig(parameters: ShopEmulatorParameters): EmulatorConfig {
+  const issues = [
+    ...(isIsoDate(parameters.firstDay) ? [] : [{ path: 'firstDay', message: 'use a date as YYYY-MM-DD' }]),
+    ...(isValidTimeZone(parameters.timeZone)
+      ? []
+      : [{ path: 'timeZone', message: 'use an IANA time zone such as UTC or Europe/Berlin' }]),
+  ];
+  if (issues.length > 0) throw new ConfigError('shop emulator parameters', issues);
+  const { bucket, seed, timeZone, firstDay } = parameters;
+  const names = shopEmulatorNames;
+  return parseEmulatorConfig(
+    {
+      ...(parameters.timing ? { timing: parameters.timing } : {}),
+      s3: { buckets: [bucket] },
+      glue: {
+        jobs: [
+          {
+            name: names.sqlRunnerJob,
+            maxConcurrentRuns: 16,
+            description: 'medallion SQL runner (jobs/sql_runner.py)',
+          },
+        ],
+        crawlers: [
+          { name: names.silverCrawler, databaseName: 'shop_silver', s3Targets: [`s3://${bucket}/silver/`] },
+        ],
+      },
+      emrServerless: { applications: [{ id: names.emrApplicationId, name: 'medallion-shop' }] },
+      dms: {
+        tasks: [
+          {
+            id: names.dmsTask,
+            schema: names.dmsSchema,
+            tables: [...names.dmsTables],
+            seed,
+            timeZone,
+            outputUri: lakeLayout.cdcRoot(bucket),
+            initialTime: startOfDayUtc(firstDay, timeZone).toISOString(),
+          },
+        ],
+      },
+      appflow: { flows: [{ name: names.crmFlow, object: names.crmObject, bucket, seed }] },
+      redshift: { workgroups: [{ name: names.workgroup, databases: [names.database] }] },
+    },
+    'shop emulator config',
+  );
+}
