@@ -4,6 +4,7 @@
  * and in any AWS account. Loaded and validated by the worker at start (workers/config.ts).
  */
 import { z } from 'zod';
+import { pollSpecSchema } from './pipeline-spec';
 
 const nonEmpty = z.string().min(1);
 const bucketSchema = z
@@ -21,6 +22,8 @@ export const environmentSchema = z.object({
   endpoint: z.url().optional(),
   /** The lake bucket: bronze, silver, gold, quarantine and medallion's own markers. */
   lakeBucket: bucketSchema,
+  /** Polling of every stage here, over the pipeline's and the defaults (the local emulator is fast). */
+  poll: pollSpecSchema.optional(),
   glue: z.object({
     /** The generic SQL runner job (jobs/sql_runner.py) that every glue stage runs. */
     sqlRunnerJob: nonEmpty.default('medallion-sql-runner'),

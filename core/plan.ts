@@ -86,7 +86,7 @@ export interface PlanRequest {
   logicalDate: string;
   workflowId: string;
   generation: number;
-  /** Run only these stages (their dependencies count as satisfied). Empty/undefined = all. */
+  /** Run only these stages, even if done before (their dependencies count as satisfied). Empty = all. */
   only?: string[];
   /** Stages finished by an earlier generation of this date: they are skipped. */
   done?: Record<string, StageResult>;
@@ -103,7 +103,7 @@ export function buildPlan(request: PlanRequest): Plan {
   const window = dayWindowUtc(logicalDate, spec.timeZone);
   const selected = new Set(request.only?.length ? request.only : spec.stages.map((s) => s.id));
   const stages = spec.stages.map((stage): PlannedStage => {
-    const settings = settingsFor(stage);
+    const settings = settingsFor(stage, request.env.poll);
     const identity: StageRunIdentity = {
       workflowId,
       pipeline: spec.name,
@@ -121,7 +121,8 @@ export function buildPlan(request: PlanRequest): Plan {
       input: stageInput(stage, identity, pollSettings(settings), request, window.endUtc),
       options: activityOptions(settings),
     };
-    const earlier = request.done?.[stage.id];
+    // Stages asked for by name run even when done before; otherwise a rerun skips finished stages.
+    const earlier = request.only?.length ? undefined : request.done?.[stage.id];
     if (earlier) planned.doneEarlier = earlier;
     if (!selected.has(stage.id)) planned.notSelected = true;
     return planned;

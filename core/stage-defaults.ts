@@ -40,16 +40,19 @@ export const stageDefaults: Record<StageKind, StageSettings> = {
   },
 };
 
-export function settingsFor(stage: {
-  kind: StageKind;
-  timeouts?: TimeoutsSpec | undefined;
-  retry?: RetrySpec | undefined;
-  poll?: PollSpec | undefined;
-}): StageSettings {
+export function settingsFor(
+  stage: {
+    kind: StageKind;
+    timeouts?: TimeoutsSpec | undefined;
+    retry?: RetrySpec | undefined;
+    poll?: PollSpec | undefined;
+  },
+  environmentPoll?: PollSpec,
+): StageSettings {
   const base = stageDefaults[stage.kind];
   return {
     timeouts: { ...base.timeouts, ...stage.timeouts },
     retry: { ...base.retry, ...stage.retry },
-    poll: { ...base.poll, ...stage.poll },
+    poll: { ...base.poll, ...stage.poll, ...environmentPoll },
   };
 }

@@ -27,7 +27,6 @@ product_versions AS (
   WHERE CAST(dt AS DATE) <= DATE '\${logical_date}'
 )
 SELECT
-  DATE '\${logical_date}' AS dt,
   p.category,
   CAST(COUNT(DISTINCT o.order_id) AS BIGINT) AS orders,
   CAST(SUM(i.quantity) AS BIGINT) AS units,

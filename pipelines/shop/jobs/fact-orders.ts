@@ -19,7 +19,6 @@ export const factOrders: ShopJobStage = {
 WITH ${PLACED_TODAY_CTE},
 ${CURRENT_ITEMS_CTE}
 SELECT
-  DATE '\${logical_date}' AS dt,
   o.order_id,
   o.customer_id,
   o.status,

@@ -1,0 +1,50 @@
+/**
+ * The `medallion` command: `npm run medallion -- <command>` (or bin/medallion).
+ */
+// The SDK warns once per process that Node 20 loses support in 2027; the README says so instead.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { Command } from 'commander';
+import { startCommand } from './commands/start';
+import { runCommand } from './commands/run';
+import { statusCommand } from './commands/status';
+import { sqlCommand } from './commands/sql';
+
+const program = new Command('medallion')
+  .description('durable Temporal workflows for an AWS lakehouse pipeline')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('local mode: dev server + UI, AWS emulator, worker, and one shop day end to end')
+  .option('--date <YYYY-MM-DD>', 'logical date (default: yesterday in the pipeline time zone)')
+  .option('--exit', 'stop after the run instead of serving the UI')
+  .action(startCommand);
+
+program
+  .command('run')
+  .description('run one pipeline day on a running stack and follow its progress')
+  .requiredOption('--date <YYYY-MM-DD>', 'logical date')
+  .option('--pipeline <name>', 'pipeline', 'shop')
+  .option('--rerun', 'run a date that already ran: finished stages are skipped, nothing loads twice')
+  .option('--stages <ids>', 'comma-separated stage ids to run (they run even if done before)')
+  .option('--detach', 'start and return without following')
+  .action(runCommand);
+
+program
+  .command('status')
+  .description("each date's state, from Temporal visibility")
+  .option('--pipeline <name>', 'pipeline', 'shop')
+  .option('--date <YYYY-MM-DD>', 'only this date, with its stages')
+  .action(statusCommand);
+
+program
+  .command('sql')
+  .description('query the warehouse (local DuckDB warehouse through the emulator, or Redshift)')
+  .argument('<query>', 'SQL to run')
+  .action(sqlCommand);
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`medallion: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadWorkerConfigFile } from '../../workers/config';
+
+function configFile(text: string, name = 'medallion.yaml'): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('worker config', () => {
+  it('loads the documented AWS example', () => {
+    const config = loadWorkerConfigFile(path.resolve(__dirname, '../../config/aws.example.yaml'), {});
+    expect(config.environment.warehouse.dialect).toBe('redshift');
+    expect(config.temporal.taskQueue).toBe('medallion');
+  });
+
+  it('stops with the file and the path of each bad field', () => {
+    const file = configFile(`
+environment:
+  name: prod
+  region: eu-central-1
+  lakeBucket: Not_A_Bucket
+  glue: {}
+  emrServerless: { applicationId: a, executionRoleArn: r, entryPoint: s3://x/y.py }
+  dms: { tasks: {} }
+  appflow: { flows: {} }
+  warehouse: { dialect: redshift, database: d, workgroupName: w }
+`);
+    expect(() => loadWorkerConfigFile(file, {})).toThrow(
+      new RegExp(
+        `${file} is invalid:\\n` +
+          '  - environment.lakeBucket: use an S3 bucket name.*\\n' +
+          '  - environment.warehouse.copyRoleArn: set copyRoleArn',
+      ),
+    );
+  });
+
+  it('lets TEMPORAL_ADDRESS point the worker at another cluster', () => {
+    const config = loadWorkerConfigFile(path.resolve(__dirname, '../../config/aws.example.yaml'), {
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+    });
+    expect(config.temporal.address).toBe('temporal.example:7233');
+  });
+
+  it('explains a file that is not YAML', () => {
+    expect(() => loadWorkerConfigFile(configFile('environment: [unclosed'), {})).toThrow(/is not valid YAML/);
+  });
+});

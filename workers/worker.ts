@@ -1,0 +1,63 @@
+/**
+ * One worker process: every medallion workflow and activity on one task queue. Pipelines and config
+ * are validated before it polls, and the search attributes the workflows set are registered.
+ */
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import { createActivities } from '../activities';
+import { createPlanActivities } from '../activities/plan-daily-run';
+import { RunStateStore } from '../activities/run-state';
+import type { PipelineSpec } from '../core/pipeline-spec';
+import { warehouseSql } from '../core/warehouse-statements';
+import { loadPipelines } from '../pipelines/registry';
+import { buildAwsClients } from './aws-clients';
+import type { WorkerConfig } from './config';
+import { ensureSearchAttributes } from './search-attributes';
+import { connectionOptions } from './temporal-connection';
+
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+
+export function buildActivities(config: WorkerConfig, pipelines: Record<string, PipelineSpec>) {
+  const clients = buildAwsClients(config.environment);
+  return {
+    ...createActivities(clients),
+    ...createPlanActivities({
+      env: config.environment,
+      pipelines,
+      sql: warehouseSql,
+      runState: new RunStateStore(clients.s3, config.environment.lakeBucket),
+    }),
+  };
+}
+
+export interface StartedWorker {
+  worker: Worker;
+  connection: NativeConnection;
+}
+
+export async function createMedallionWorker(
+  config: WorkerConfig,
+  overrides: Partial<WorkerOptions> = {},
+): Promise<StartedWorker> {
+  const pipelines = loadPipelines();
+  const options = connectionOptions(config);
+  const client = await Connection.connect(options);
+  try {
+    await ensureSearchAttributes(client, config.temporal.namespace);
+  } finally {
+    await client.close();
+  }
+  const connection = await NativeConnection.connect(options);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: buildActivities(config, pipelines),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
+    ...overrides,
+  });
+  return { worker, connection };
+}
