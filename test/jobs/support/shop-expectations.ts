@@ -149,12 +149,9 @@ function ordersPlacedOn(day: DayWindow, records: ShopChange[]): PlacedOrder[] {
   return placed.sort((a, b) => a.order_id - b.order_id);
 }
 
-const dateValue = (logicalDate: string) => new Date(`${logicalDate}T00:00:00Z`);
-
 export function expectedFactOrders(day: DayWindow, records: ShopChange[]): PlainRow[] {
   return ordersPlacedOn(day, records).map((order) =>
     plainRow({
-      dt: dateValue(day.logicalDate),
       order_id: order.order_id,
       customer_id: order.customer_id,
       status: order.status,
@@ -194,7 +191,6 @@ export function expectedDailyRevenue(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([category, totals]) =>
       plainRow({
-        dt: dateValue(day.logicalDate),
         category,
         orders: totals.orders.size,
         units: totals.units,
