@@ -27,10 +27,12 @@ function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** Runs a build step; its output is shown only when it fails (Maven colours even in batch mode). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, fix: string): void {
-  const result = spawnSync(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.error) throw new ProvisionError(`${command} could not be run (${result.error.message}). ${fix}`);
   if (result.status !== 0) {
+    process.stderr.write(`${result.stdout}${result.stderr}`);
     throw new ProvisionError(`\`${command} ${args.join(' ')}\` exited with ${result.status}. ${fix}`);
   }
 }
@@ -87,6 +89,12 @@ function testServerPom(): string {
       <groupId>io.temporal</groupId>
       <artifactId>temporal-test-server</artifactId>
       <version>${TEMPORAL_TEST_SERVER_VERSION}</version>
+    </dependency>
+    <!-- A logging binding that discards: without one SLF4J prints a warning at every start. -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-nop</artifactId>
+      <version>1.7.36</version>
     </dependency>
   </dependencies>
 </project>

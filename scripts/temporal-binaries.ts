@@ -27,8 +27,14 @@ export function cliBinaryPath(): string {
   return join(cliInstallDir(), 'temporal');
 }
 
+/** Bumped when the bundle's content changes (e.g. its logging binding), so caches are rebuilt. */
+const TEST_SERVER_BUNDLE_REVISION = 2;
+
 export function testServerInstallDir(): string {
-  return join(cacheRoot(), `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}`);
+  return join(
+    cacheRoot(),
+    `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}-r${TEST_SERVER_BUNDLE_REVISION}`,
+  );
 }
 
 export function testServerLauncherPath(): string {
