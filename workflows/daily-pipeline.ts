@@ -9,20 +9,18 @@ import {
   defineQuery,
   proxyActivities,
   proxyLocalActivities,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../core/activity-contracts';
 import { NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { Plan, PlannedStage } from '../core/plan';
 import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-report';
-import { scheduledStartTimeKey, searchAttributeKeys } from '../core/search-attributes';
+import { scheduledStartTimeKey } from '../core/search-attributes';
 import type { StageResult } from '../core/stage-io';
 import { type DailyPipelineInput, validateDailyInput } from './daily-input';
 import { describeFailure } from './failure-text';
-import { renderProgress } from './progress-text';
+import { RunPublisher } from './run-publisher';
 import { runDag } from './run-dag';
 
 export const progressQuery = defineQuery<DailyRunReport>('progress');
@@ -57,6 +55,7 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
     totals: { rowsIn: 0, rowsOut: 0, quarantined: 0 },
   };
   setHandler(progressQuery, () => ({ ...report, totals: totalsOf(report.stages) }));
+  const ui = new RunPublisher();
 
   const scheduledAt = info.typedSearchAttributes.get(scheduledStartTimeKey);
   const plan = await planDailyRun({
@@ -72,7 +71,7 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
   report.generation = plan.generation;
   report.status = 'running';
   report.stages = plan.stages.map(initialStageReport);
-  publish(report);
+  ui.publish(report);
 
   const byId = new Map(report.stages.map((s) => [s.id, s]));
   const runnable = plan.stages.filter((s) => !s.doneEarlier && !s.notSelected);
@@ -84,7 +83,7 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
       const stageReport = byId.get(stage.id)!;
       stageReport.status = 'running';
       stageReport.startedAt = new Date().toISOString();
-      publish(report);
+      ui.publish(report);
       const result = await runStage(stage);
       await recordStageDone({
         pipeline: plan.pipeline,
@@ -93,7 +92,7 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
         result,
       });
       Object.assign(stageReport, fromResult(result), { status: 'succeeded' });
-      publish(report);
+      ui.publish(report);
     },
     onFailed: (stage, error) => {
       Object.assign(byId.get(stage.id)!, {
@@ -101,7 +100,7 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
         error: describeFailure(error),
         finishedAt: new Date().toISOString(),
       });
-      publish(report);
+      ui.publish(report);
     },
     onBlocked: (stage, blockedBy) => {
       Object.assign(byId.get(stage.id)!, {
@@ -115,14 +114,14 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
     for (const stage of report.stages)
       if (stage.status === 'running' || stage.status === 'pending') stage.status = 'cancelled';
     report.status = 'cancelled';
-    publish(report);
+    ui.publish(report);
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the SDK's own CancelledFailure
     throw cancellation;
   }
   const failed = report.stages.filter((s) => s.status === 'failed');
   report.status = failed.length > 0 ? 'failed' : 'succeeded';
   report.totals = totalsOf(report.stages);
-  publish(report);
+  ui.publish(report);
   if (failed.length > 0) {
     throw ApplicationFailure.create({
       type: 'PipelineFailed',
@@ -174,22 +173,6 @@ function initialStageReport(stage: PlannedStage): StageReport {
 function fromResult(result: StageResult): Partial<StageReport> {
   const { stageId: _stageId, ...rest } = result;
   return rest;
-}
-
-let lastStatus: string | undefined;
-
-/** Mirrors the report into the UI: search attributes when the status changes, details every time. */
-function publish(report: DailyRunReport): void {
-  if (report.status !== lastStatus) {
-    lastStatus = report.status;
-    upsertSearchAttributes([
-      { key: searchAttributeKeys.pipeline, value: report.pipeline },
-      { key: searchAttributeKeys.logicalDate, value: new Date(`${report.logicalDate}T00:00:00Z`) },
-      { key: searchAttributeKeys.status, value: report.status },
-      { key: searchAttributeKeys.generation, value: report.generation },
-    ]);
-  }
-  setCurrentDetails(renderProgress(report));
 }
 
 export type { Plan };
