@@ -189,9 +189,37 @@ async function provisionTestServer(): Promise<void> {
   );
 }
 
+const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Debian's Chromium for the Temporal UI end-to-end test (a test tool's own browser download cannot
+ * work offline). Installed when this is a root shell with apt; otherwise the hint says how.
+ */
+function provisionChromium(): void {
+  if (existsSync(CHROMIUM_PATH) || process.env.MEDALLION_SKIP_CHROMIUM) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) {
+    return log(
+      `browser: ${CHROMIUM_PATH} is missing, so the UI end-to-end test will be skipped. ` +
+        'Install it with `sudo apt-get install chromium` (Debian/Ubuntu).',
+    );
+  }
+  log('browser: installing Debian chromium for the UI end-to-end test (first run only)...');
+  const started = Date.now();
+  run('apt-get', ['update', '-qq'], process.env, 'Check that the Debian package mirror is reachable.');
+  run(
+    'apt-get',
+    ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
+    { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    'Install it by hand with `apt-get install chromium`, or set MEDALLION_SKIP_CHROMIUM=1 to skip the UI test.',
+  );
+  log(`browser: installed ${CHROMIUM_PATH} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function main(): Promise<void> {
   provisionCli();
   await provisionTestServer();
+  provisionChromium();
 }
 
 main().catch((err: unknown) => {
