@@ -66,7 +66,7 @@ export type ColumnType = z.infer<typeof columnTypeSchema>;
 export const columnSchema = z.object({ name: identifier(), type: columnTypeSchema });
 export type Column = z.infer<typeof columnSchema>;
 
-/** Columns every dimension table gets in addition to the spec's columns (see core/sql/dimension-columns.ts). */
+/** Columns every dimension table gets in addition to the spec's columns (see core/sql/dimension-layout.ts). */
 export const DIMENSION_SYSTEM_COLUMNS = [
   'surrogate_key',
   'valid_from',
@@ -113,7 +113,7 @@ function duplicates(names: readonly string[]): string[] {
  * An SCD2 dimension merged from change records (DMS-style: one row per change with an operation column).
  *
  * - `columns`: every column the dimension keeps, business key included, in the order of the change
- *   files (Redshift COPY maps Parquet columns by position; see core/sql/staging.ts `stagingColumns`).
+ *   files (Redshift COPY maps Parquet columns by position; see `stagingColumns` in core/sql/dimension-layout.ts).
  * - `businessKey`: the columns identifying an entity (a subset of `columns`, never NULL in a valid change).
  * - `tracked`: non-key columns whose change opens a new version. Every other non-key column is type 1:
  *   a change that leaves the tracked values as they are (a no-op update) overwrites them on the version

@@ -2,6 +2,18 @@ import type { ColumnType } from '../warehouse-spec';
 import { parseColumnType } from './column-types';
 import { type Dialect, type StagingColumn, quoteIdentifier, quoteLiteral } from './dialect';
 
+function duckdbColumnType(type: ColumnType): string {
+  const parsed = parseColumnType(type);
+  switch (parsed.kind) {
+    case 'varchar-n':
+      return `VARCHAR(${parsed.length})`;
+    case 'decimal':
+      return `DECIMAL(${parsed.precision},${parsed.scale})`;
+    default:
+      return parsed.kind.toUpperCase();
+  }
+}
+
 /**
  * The dialect the local emulator runs (DuckDB). Staging reads `read_parquet('<sourceUri>*.parquet')`
  * with the s3:// URI as written: the emulator rewrites s3:// literals to its local lake directory.
@@ -11,17 +23,7 @@ export function duckdbDialect(): Dialect {
     name: 'duckdb',
     ident: quoteIdentifier,
     literal: quoteLiteral,
-    columnType(type: ColumnType): string {
-      const parsed = parseColumnType(type);
-      switch (parsed.kind) {
-        case 'varchar-n':
-          return `VARCHAR(${parsed.length})`;
-        case 'decimal':
-          return `DECIMAL(${parsed.precision},${parsed.scale})`;
-        default:
-          return parsed.kind.toUpperCase();
-      }
-    },
+    columnType: duckdbColumnType,
     textOf(expr: string, type: ColumnType): string {
       const kind = parseColumnType(type).kind;
       return kind === 'varchar' || kind === 'varchar-n' ? expr : `CAST(${expr} AS VARCHAR)`;
@@ -35,7 +37,7 @@ export function duckdbDialect(): Dialect {
       guard: string,
     ) {
       const select = columns
-        .map((column) => `CAST(${quoteIdentifier(column.name)} AS ${this.columnType(column.type)})`)
+        .map((column) => `CAST(${quoteIdentifier(column.name)} AS ${duckdbColumnType(column.type)})`)
         .join(', ');
       const names = columns.map((column) => quoteIdentifier(column.name)).join(', ');
       return `INSERT INTO ${stagingTable} (${names}) SELECT ${select} FROM read_parquet(${quoteLiteral(

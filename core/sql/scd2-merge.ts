@@ -217,7 +217,7 @@ class Scd2MergeBuilder {
       `LAG(u.${q(column)}) OVER (PARTITION BY ${this.keyList('u')} ORDER BY u.${q('_md_ts')})`;
     const effective = `CASE WHEN u.${q('_md_is_prior')} THEN FALSE WHEN u.${q('_md_is_delete')} THEN COALESCE(NOT ${previous(
       '_md_is_delete',
-    )}, FALSE) ELSE COALESCE(${previous('_md_is_delete')}, TRUE) END`;
+    )}, FALSE) ELSE COALESCE(${previous('_md_is_delete')}, TRUE) OR ${previous('_md_hash')} <> u.${q('_md_hash')} END`;
     const flagged = `SELECT u.*, ${effective} AS ${q('_md_effective')} FROM (${currentRows} UNION ALL ${appliedChanges}) u`;
     return `CREATE TEMP TABLE ${q(this.temp.events)} AS SELECT x.*, SUM(CASE WHEN x.${q(
       '_md_effective',

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import {
+  duckdbDialect,
+  factLoadSql,
+  redshiftDialect,
+  scd2MergeSql,
+  scd2MergeStatements,
+  stagingColumns,
+} from '../../core/sql';
+import { quoteLiteral } from '../../core/sql/dialect';
+import { parseDimensionSpec } from '../../core/warehouse-spec';
+import { TEST_IAM_ROLE } from './engines';
+import { customerSpec } from './scd2-fixtures';
+
+/**
+ * What cannot run in these tests: Redshift's COPY (the executed tests replace it with INSERTs) and the
+ * exact shape of the statements handed to BatchExecuteStatement.
+ */
+const spec = customerSpec('analytics');
+const batch = {
+  logicalDate: '2024-01-01',
+  batchId: 'b-1',
+  sourceUri: 's3://lake/silver/customers/dt=2024-01-01/',
+};
+
+describe('staging', () => {
+  it('Redshift COPYs the Parquet prefix into the temp staging table with the given role', () => {
+    const { createStaging, loadStaging } = scd2MergeStatements(
+      spec,
+      batch,
+      redshiftDialect({ iamRole: TEST_IAM_ROLE }),
+    );
+    expect(createStaging).toEqual([
+      'CREATE TEMP TABLE "_md_stg_dim_customer" ("customer_id" BIGINT, "email" VARCHAR(65535), "full_name" VARCHAR(65535), "tier" VARCHAR(65535), "updated_at" TIMESTAMP, "_op" VARCHAR(16), "_commit_ts" TIMESTAMP)',
+    ]);
+    expect(loadStaging).toEqual([
+      `COPY "_md_stg_dim_customer" FROM 's3://lake/silver/customers/dt=2024-01-01/' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET`,
+    ]);
+    expect(
+      scd2MergeStatements(spec, batch, redshiftDialect({ iamRole: 'default' })).loadStaging[0],
+    ).toContain('IAM_ROLE default FORMAT AS PARQUET');
+  });
+
+  it('DuckDB reads <sourceUri>*.parquet by column name, guarded by the ledger', () => {
+    const [load] = scd2MergeStatements(spec, batch, duckdbDialect()).loadStaging;
+    expect(load).toContain(
+      `FROM read_parquet('s3://lake/silver/customers/dt=2024-01-01/*.parquet', union_by_name = true)`,
+    );
+    expect(load).toContain('WHERE NOT EXISTS (SELECT 1 FROM "analytics"."medallion_load_ledger"');
+  });
+
+  it('orders staging columns as the change files must hold them (COPY maps Parquet by position)', () => {
+    expect(
+      stagingColumns(parseDimensionSpec({ ...spec, columns: spec.columns.slice(0, 4) })).map((c) => c.name),
+    ).toEqual(['customer_id', 'email', 'full_name', 'tier', 'updated_at', '_op', '_commit_ts']);
+  });
+});
+
+describe('statements', () => {
+  it.each([
+    ['redshift', redshiftDialect({ iamRole: TEST_IAM_ROLE })],
+    ['duckdb', duckdbDialect()],
+  ])(
+    '%s: every statement but the staging table, its load and clean-up is guarded by the ledger row',
+    (_name, dialect) => {
+      for (const statements of [
+        scd2MergeSql(spec, batch, dialect),
+        factLoadSql(
+          { table: 'f', schema: 'a', columns: [{ name: 'x', type: 'bigint' }], partitionColumn: 'dt' },
+          batch,
+          dialect,
+        ),
+      ]) {
+        const unguarded = statements.filter(
+          (sql) =>
+            !sql.includes('NOT EXISTS (SELECT 1 FROM') &&
+            !/^(CREATE TEMP TABLE "_md_stg_|DROP TABLE|COPY)/.test(sql),
+        );
+        expect(unguarded).toEqual([]);
+        expect(statements.join('\n')).not.toMatch(/\bMERGE\b|\bBEGIN\b|\bCOMMIT\b/);
+      }
+    },
+  );
+});
+
+describe('literals and roles', () => {
+  it('escapes quotes and refuses backslashes and control characters', () => {
+    expect(quoteLiteral("it's")).toBe("'it''s'");
+    expect(() => quoteLiteral('a\\b')).toThrow('backslashes and control characters');
+    expect(() => quoteLiteral('a\nb')).toThrow('backslashes and control characters');
+  });
+
+  it('validates the COPY role', () => {
+    expect(() => redshiftDialect({ iamRole: "arn:aws:iam::123456789012:role/x' --" })).toThrow(
+      'iamRole must be an IAM role ARN',
+    );
+    expect(() => redshiftDialect({ iamRole: 'my-role' })).toThrow('iamRole must be an IAM role ARN');
+  });
+});
