@@ -42,8 +42,11 @@ export async function scd2Counts(
   const rows = await queryWarehouse(
     client,
     target,
-    `SELECT table_name, SUM(versions_opened) AS opened, SUM(versions_closed) AS closed, SUM(changes_late) AS late
-     FROM ${SCHEMA}.medallion_scd2_stats WHERE logical_date = DATE '${logicalDate}' GROUP BY table_name ORDER BY table_name`,
+    // The latest merge of the date: on a rerun that is the replay, which must change nothing.
+    `SELECT table_name, versions_opened AS opened, versions_closed AS closed, changes_late AS late
+     FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY table_name ORDER BY merged_at DESC) AS newest
+           FROM ${SCHEMA}.medallion_scd2_stats WHERE logical_date = DATE '${logicalDate}') latest
+     WHERE newest = 1 ORDER BY table_name`,
   ).catch(() => []);
   return rows.map((r) => ({
     table: String(r.table_name),

@@ -92,7 +92,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   say(...[formatStageTable(report).join('\n')]);
   for (const dim of await scd2Counts(aws.redshiftData, target, logicalDate)) {
     say(
-      `  SCD2 ${dim.table}: ${dim.opened} versions opened, ${dim.closed} closed, ${dim.late} late changes quarantined`,
+      `  SCD2 ${dim.table}: this merge opened ${dim.opened} versions, closed ${dim.closed}, met ${dim.late} late changes (kept in the late-changes table)`,
     );
   }
   const after = await warehouseChecksums(aws.redshiftData, target);
