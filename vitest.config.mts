@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    reporters: ['default', './test/support/summary-line-reporter.ts'],
+    reporters: ['default', './test/support/summary-line-reporter.mts'],
     env: {
       // Printed once per test process otherwise; the README documents the Node 22 recommendation.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
