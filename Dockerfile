@@ -10,4 +10,5 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
 COPY pipelines ./pipelines
+COPY schedules ./schedules
 CMD ["node_modules/.bin/tsx", "workers/main.ts"]

@@ -9,6 +9,7 @@ import { startCommand } from './commands/start';
 import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { sqlCommand } from './commands/sql';
+import { schedulesCommand } from './commands/schedules';
 
 const program = new Command('medallion')
   .description('durable Temporal workflows for an AWS lakehouse pipeline')
@@ -43,6 +44,8 @@ program
   .description('query the warehouse (local DuckDB warehouse through the emulator, or Redshift)')
   .argument('<query>', 'SQL to run')
   .action(sqlCommand);
+
+program.addCommand(schedulesCommand());
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`medallion: ${error instanceof Error ? error.message : String(error)}\n`);
