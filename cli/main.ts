@@ -10,6 +10,7 @@ import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { sqlCommand } from './commands/sql';
 import { schedulesCommand } from './commands/schedules';
+import { backfillCommand } from './commands/backfill';
 
 const program = new Command('medallion')
   .description('durable Temporal workflows for an AWS lakehouse pipeline')
@@ -44,6 +45,27 @@ program
   .description('query the warehouse (local DuckDB warehouse through the emulator, or Redshift)')
   .argument('<query>', 'SQL to run')
   .action(sqlCommand);
+
+program
+  .command('backfill')
+  .description('run a pipeline over a date range: missing or failed dates, SCD2 merges in date order')
+  .requiredOption('--from <YYYY-MM-DD>', 'first logical date')
+  .requiredOption('--to <YYYY-MM-DD>', 'last logical date (inclusive)')
+  .option('--pipeline <name>', 'pipeline', 'shop')
+  .option(
+    '--only <missing|failed|all>',
+    'missing: not fully done; failed: last run failed; all: every stage again',
+    'missing',
+  )
+  .option('--max-concurrent <n>', 'daily runs at once', '4')
+  .option(
+    '--order <oldest|newest>',
+    'which dates run their data stages first (merges always go oldest first)',
+    'oldest',
+  )
+  .option('--dry-run', 'list the dates it would run and why; start nothing')
+  .option('--detach', 'start and return without following')
+  .action(backfillCommand);
 
 program.addCommand(schedulesCommand());
 

@@ -7,17 +7,25 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   defineQuery,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../core/activity-contracts';
+import { deferredStageIds } from '../core/backfill-stages';
 import { NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { Plan, PlannedStage } from '../core/plan';
 import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-report';
 import { scheduledStartTimeKey } from '../core/search-attributes';
 import type { StageResult } from '../core/stage-io';
+import {
+  type BackfillChildFlags,
+  DEFER_DIMENSION_MERGES_PATCH,
+  deferredStageReport,
+  takeBackfillChildFlags,
+} from './backfill-child-flag';
 import { type DailyPipelineInput, validateDailyInput } from './daily-input';
 import { describeFailure } from './failure-text';
 import { RunPublisher } from './run-publisher';
@@ -43,8 +51,11 @@ const { recordStageDone } = proxyLocalActivities<PipelineActivities>({
   },
 });
 
-export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<DailyRunReport> {
-  const input = validateDailyInput(rawInput);
+export async function dailyPipeline(
+  rawInput: DailyPipelineInput & BackfillChildFlags,
+): Promise<DailyRunReport> {
+  const { rest, deferDimensionMerges } = takeBackfillChildFlags(rawInput);
+  const input = validateDailyInput(rest);
   const info = workflowInfo();
   const report: DailyRunReport = {
     pipeline: input.pipeline,
@@ -70,11 +81,18 @@ export async function dailyPipeline(rawInput: DailyPipelineInput): Promise<Daily
   report.logicalDate = plan.logicalDate;
   report.generation = plan.generation;
   report.status = 'running';
-  report.stages = plan.stages.map(initialStageReport);
+  // Started by a backfill: SCD2 merges (and what depends on them) wait for its dimension lane (rule 9).
+  const deferred =
+    deferDimensionMerges && patched(DEFER_DIMENSION_MERGES_PATCH)
+      ? new Set([...deferredStageIds(plan.stages)].filter((id) => isRunnable(plan.stages, id)))
+      : new Set<string>();
+  report.stages = plan.stages.map((s) =>
+    deferred.has(s.id) ? deferredStageReport(s) : initialStageReport(s),
+  );
   ui.publish(report);
 
   const byId = new Map(report.stages.map((s) => [s.id, s]));
-  const runnable = plan.stages.filter((s) => !s.doneEarlier && !s.notSelected);
+  const runnable = plan.stages.filter((s) => !s.doneEarlier && !s.notSelected && !deferred.has(s.id));
   const runnableIds = new Set(runnable.map((s) => s.id));
   const nodes = runnable.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => runnableIds.has(d)) }));
 
@@ -161,6 +179,11 @@ function runStage(stage: PlannedStage): Promise<StageResult> {
     case 'redshift':
       return activities.runRedshiftStage(input);
   }
+}
+
+function isRunnable(stages: PlannedStage[], id: string): boolean {
+  const stage = stages.find((s) => s.id === id);
+  return stage !== undefined && !stage.doneEarlier && !stage.notSelected;
 }
 
 function initialStageReport(stage: PlannedStage): StageReport {

@@ -1,0 +1,102 @@
+/**
+ * The backfill's activities: check the request and read each date's run-state markers (which dates
+ * ran, which stages are done), and wait for a daily run someone else started.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type {
+  BackfillActivities,
+  BackfillDescription,
+  DailyRunOutcome,
+  DateRunState,
+  DescribeBackfillRequest,
+  WaitForDailyRunRequest,
+} from '../core/backfill-contracts';
+import { dateRange, dayWindowUtc } from '../core/dates';
+import { FailureType } from '../core/errors';
+import type { PipelineSpec } from '../core/pipeline-spec';
+import type { RunStateStore } from './run-state';
+
+export interface BackfillActivityDeps {
+  pipelines: Record<string, PipelineSpec>;
+  runState: Pick<RunStateStore, 'generations' | 'doneStages'>;
+  /** Dates read at once from the lake bucket. */
+  readConcurrency?: number;
+  /** How often a waited-for daily run is described. */
+  attachPollMs?: number;
+}
+
+function invalidInput(field: string, problem: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    nonRetryable: true,
+    message: `invalid input field "${field}": ${problem}`,
+    details: [{ field, problem }],
+  });
+}
+
+export function createBackfillActivities(deps: BackfillActivityDeps): BackfillActivities {
+  const readConcurrency = deps.readConcurrency ?? 8;
+  const attachPollMs = deps.attachPollMs ?? 30_000;
+
+  const readDate = async (pipeline: string, date: string): Promise<DateRunState> => {
+    const [generations, done] = await Promise.all([
+      deps.runState.generations(pipeline, date),
+      deps.runState.doneStages(pipeline, date),
+    ]);
+    return { date, ran: generations.length > 0, done: Object.keys(done).sort() };
+  };
+
+  return {
+    async describeBackfill(request: DescribeBackfillRequest): Promise<BackfillDescription> {
+      // Everything that can be wrong with the request is found before the first S3 call.
+      const spec = deps.pipelines[request.pipeline];
+      if (!spec) {
+        throw invalidInput(
+          'pipeline',
+          `unknown pipeline "${request.pipeline}"; known: ${Object.keys(deps.pipelines).join(', ')}`,
+        );
+      }
+      const now = Date.parse(request.nowUtc);
+      for (const field of ['from', 'to'] as const) {
+        const { endUtc } = dayWindowUtc(request[field], spec.timeZone);
+        if (endUtc.getTime() > now) {
+          throw invalidInput(
+            field,
+            `${request[field]} has not ended yet in ${spec.timeZone} (its data interval ends ${endUtc.toISOString()}); pick an earlier date`,
+          );
+        }
+      }
+      const dates = dateRange(request.from, request.to);
+      const states: DateRunState[] = [];
+      for (let i = 0; i < dates.length; i += readConcurrency) {
+        const batch = dates.slice(i, i + readConcurrency);
+        states.push(...(await Promise.all(batch.map((date) => readDate(spec.name, date)))));
+        Context.current().heartbeat({ read: states.length, of: dates.length });
+      }
+      return {
+        pipeline: spec.name,
+        timeZone: spec.timeZone,
+        stages: spec.stages.map((s) => ({ id: s.id, kind: s.kind, dependsOn: [...s.dependsOn] })),
+        dates: states,
+      };
+    },
+
+    async waitForDailyRun(request: WaitForDailyRunRequest): Promise<DailyRunOutcome> {
+      const context = Context.current();
+      const handle = context.client.workflow.getHandle(request.workflowId);
+      for (;;) {
+        const description = await handle.describe();
+        if (description.status.name !== 'RUNNING') {
+          return {
+            workflowId: request.workflowId,
+            runId: description.runId,
+            status: description.status.name,
+          };
+        }
+        context.heartbeat({ runId: description.runId, status: description.status.name });
+        // Throws CancelledFailure when the backfill stops waiting; the run itself is left alone.
+        await context.sleep(attachPollMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * What a backfill reports: its `progress` query, its result, and the carried state across
+ * continue-as-new all use these shapes. Also the one-line and markdown renderings of it.
+ */
+import type { BackfillOnly, BackfillOrder, BackfillStage } from './backfill-contracts';
+
+/**
+ * queued: data phase not started; running: data phase (or an attached run) in progress;
+ * merge-queued: waiting for the dimension lane; merging: its dimension merges run.
+ */
+export type BackfillDateStatus =
+  'skipped' | 'queued' | 'running' | 'merge-queued' | 'merging' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface BackfillDate {
+  date: string;
+  status: BackfillDateStatus;
+  /** The date ran before this backfill, so its runs are reruns. */
+  rerun: boolean;
+  /** Why it is skipped, why it runs, or why it failed. */
+  reason?: string;
+  /** Stages done so far, while the date is in progress. */
+  done?: string[];
+  /** Why its data phase did not succeed, kept until the lane is through with the date. */
+  problem?: string;
+  /** A run of this date was already going: the backfill waited for it instead of starting another. */
+  attachedTo?: string;
+}
+
+export interface BackfillTiming {
+  dataRuns: number;
+  dataMs: number;
+  laneRuns: number;
+  laneMs: number;
+}
+
+export interface BackfillSettings {
+  pipeline: string;
+  from: string;
+  to: string;
+  only: BackfillOnly;
+  order: BackfillOrder;
+  maxConcurrent: number;
+  childrenPerRun: number;
+  dryRun: boolean;
+}
+
+/** Everything a continued run needs: carried as the second workflow argument. */
+export interface BackfillState {
+  timeZone: string;
+  stages: BackfillStage[];
+  /** Ascending by date. */
+  dates: BackfillDate[];
+  /** Dimension (SCD2 stage id) -> the date whose merge of it did not happen. */
+  broken: Record<string, string>;
+  paused: boolean;
+  startedAt: string;
+  continuedAsNew: number;
+  timing: BackfillTiming;
+}
+
+export type BackfillStatus =
+  | 'planning'
+  | 'dry-run'
+  | 'running'
+  | 'paused'
+  | 'draining'
+  | 'cancelling'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export interface BackfillCounts {
+  total: number;
+  done: number;
+  /** Daily runs going now (data phase, merges, or a run waited for): at most the cap. */
+  running: number;
+  /** Data phase over, waiting for the dimension lane to reach the date. */
+  awaitingMerge: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  left: number;
+}
+
+export interface BackfillProgress {
+  settings: BackfillSettings;
+  status: BackfillStatus;
+  counts: BackfillCounts;
+  /** Estimate from the average child run durations so far; absent until one finished. */
+  eta?: { remainingMs: number; at: string; averageDataRunMs: number; averageMergeRunMs?: number };
+  /** The next date of the dimension lane, and the dimensions stopped by a failed merge. */
+  lane: { next?: string; broken: Record<string, string> };
+  continuedAsNew: number;
+  startedAt: string;
+  dates: BackfillDate[];
+}
+
+export function countDates(dates: readonly BackfillDate[]): BackfillCounts {
+  const counts: BackfillCounts = {
+    total: dates.length,
+    done: 0,
+    running: 0,
+    awaitingMerge: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+    left: 0,
+  };
+  for (const { status } of dates) {
+    if (status === 'succeeded') counts.done++;
+    else if (status === 'failed') counts.failed++;
+    else if (status === 'skipped') counts.skipped++;
+    else if (status === 'cancelled') counts.cancelled++;
+    else if (status === 'queued') counts.left++;
+    else if (status === 'merge-queued') counts.awaitingMerge++;
+    else counts.running++;
+  }
+  return counts;
+}
+
+/**
+ * Time left: the queued data runs share the concurrency cap; the merges run one date at a time, so
+ * every date not through the lane yet adds one average merge run.
+ */
+export function estimateRemainingMs(
+  dates: readonly BackfillDate[],
+  timing: BackfillTiming,
+  maxConcurrent: number,
+): number | undefined {
+  if (timing.dataRuns === 0) return undefined;
+  const averageData = timing.dataMs / timing.dataRuns;
+  const averageLane = timing.laneRuns > 0 ? timing.laneMs / timing.laneRuns : 0;
+  const queued = dates.filter((d) => d.status === 'queued').length;
+  const beforeLane = dates.filter(
+    (d) => d.status === 'queued' || d.status === 'running' || d.status === 'merge-queued',
+  ).length;
+  const running = dates.filter((d) => d.status === 'running').length;
+  const dataLeft = queued + running / 2;
+  return Math.round((dataLeft * averageData) / maxConcurrent + beforeLane * averageLane);
+}
+
+function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return `${Math.max(1, Math.round(ms / 1000))}s`;
+  if (minutes < 120) return `${minutes} min`;
+  return `${(minutes / 60).toFixed(1)} h`;
+}
+
+/** `[#########-----------] 12/31 · 2 running · 1 failed · 3 skipped · 13 left · ETA ~25 min` */
+export function progressLine(progress: BackfillProgress, width = 24): string {
+  const { counts } = progress;
+  const finished = counts.done + counts.failed + counts.skipped + counts.cancelled;
+  const waiting = counts.awaitingMerge > 0 ? [`${counts.awaitingMerge} awaiting merge`] : [];
+  const filled = counts.total === 0 ? width : Math.round((finished / counts.total) * width);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  const parts = [
+    `${bar} ${finished}/${counts.total}`,
+    `${counts.done} done`,
+    `${counts.running} running`,
+    ...waiting,
+    `${counts.failed} failed`,
+    `${counts.skipped} skipped`,
+    `${counts.left} left`,
+  ];
+  if (progress.status !== 'running') parts.push(progress.status);
+  if (progress.eta && counts.left + counts.running + counts.awaitingMerge > 0)
+    parts.push(`ETA ~${duration(progress.eta.remainingMs)}`);
+  return parts.join(' · ');
+}
+
+/** Markdown for the Temporal UI's current-details panel of the backfill. */
+export function progressMarkdown(progress: BackfillProgress): string {
+  const { settings } = progress;
+  const lines = [
+    `### backfill ${settings.pipeline} ${settings.from}..${settings.to} (only ${settings.only}, ${settings.order} first): ${progress.status}`,
+    progressLine(progress),
+  ];
+  const inFlight = progress.dates.filter((d) => d.status === 'running' || d.status === 'merging');
+  if (inFlight.length > 0)
+    lines.push(`running: ${inFlight.map((d) => `${d.date} (${d.status})`).join(', ')}`);
+  if (progress.lane.next) lines.push(`dimension lane next: ${progress.lane.next}`);
+  for (const [dimension, date] of Object.entries(progress.lane.broken)) {
+    lines.push(`- ⛔ ${dimension}: stopped at ${date} (its merge did not happen)`);
+  }
+  for (const d of progress.dates.filter((x) => x.status === 'failed'))
+    lines.push(`- ❌ ${d.date}: ${d.reason ?? ''}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs a pipeline over a range of dates: one child `dailyPipeline` per date (id `<pipeline>/<date>`)
+ * under a concurrency cap, skipping dates that need nothing. Rule 9 holds across dates: each date's
+ * data phase runs without its SCD2 merges, and a single dimension lane then runs the merges one date
+ * at a time, oldest first, whatever the order of the data phases. No child ever waits for another,
+ * so neither the cap nor `order: newest` can deadlock, and the run can always drain and continue as
+ * new. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { BackfillActivities, BackfillInput } from '../core/backfill-contracts';
+import type {
+  BackfillProgress,
+  BackfillSettings,
+  BackfillState,
+  BackfillStatus,
+} from '../core/backfill-report';
+import { countDates } from '../core/backfill-report';
+import { BackfillTracker, initialBackfillState } from '../core/backfill-tracker';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
+import { validateBackfillInput } from './backfill-input';
+import { BackfillRun } from './backfill-run';
+import { backfillProgressQuery } from './backfill-signals';
+
+export {
+  backfillProgressQuery,
+  cancelBackfillSignal,
+  pauseBackfillSignal,
+  resumeBackfillSignal,
+} from './backfill-signals';
+
+const { describeBackfill } = proxyActivities<BackfillActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    maximumAttempts: 10,
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
+  },
+  summary: 'check the request and read which dates ran and which stages are done',
+});
+
+export async function backfill(input: BackfillInput, carried?: BackfillState): Promise<BackfillProgress> {
+  const settings = validateBackfillInput(input);
+  // What the progress query shows: a placeholder until the dates are read.
+  const view: { tracker?: BackfillTracker; status: BackfillStatus } = { status: 'planning' };
+  setHandler(backfillProgressQuery, () =>
+    view.tracker ? view.tracker.progress(view.status, Date.now()) : planningProgress(settings),
+  );
+
+  const describeRange = (from: string, to: string) =>
+    describeBackfill({ pipeline: settings.pipeline, from, to, nowUtc: new Date().toISOString() }).catch(
+      (error: unknown) => {
+        // An unknown pipeline or a date not ended yet fails the backfill itself with the activity's InvalidInput.
+        if (error instanceof ActivityFailure && isInvalidInput(error.cause)) throw error.cause;
+        throw error;
+      },
+    );
+  const state =
+    carried ??
+    initialBackfillState(await describeRange(settings.from, settings.to), settings, new Date().toISOString());
+  const tracker = new BackfillTracker(state, settings);
+  view.tracker = tracker;
+  view.status = settings.dryRun ? 'dry-run' : 'running';
+  if (settings.dryRun) return tracker.progress('dry-run', Date.now());
+  return new BackfillRun(tracker, settings, input, (date) =>
+    describeRange(date, date).then((d) => d.dates[0]?.done ?? []),
+  ).execute((s) => (view.status = s));
+}
+
+function isInvalidInput(error: unknown): error is ApplicationFailure {
+  return error instanceof ApplicationFailure && error.type === FailureType.InvalidInput;
+}
+
+function planningProgress(settings: BackfillSettings): BackfillProgress {
+  return {
+    settings,
+    status: 'planning',
+    counts: countDates([]),
+    lane: { broken: {} },
+    continuedAsNew: 0,
+    startedAt: new Date().toISOString(),
+    dates: [],
+  };
+}
