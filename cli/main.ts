@@ -11,6 +11,7 @@ import { statusCommand } from './commands/status';
 import { sqlCommand } from './commands/sql';
 import { schedulesCommand } from './commands/schedules';
 import { backfillCommand } from './commands/backfill';
+import { rerunCommand } from './commands/rerun';
 
 const program = new Command('medallion')
   .description('durable Temporal workflows for an AWS lakehouse pipeline')
@@ -66,6 +67,17 @@ program
   .option('--dry-run', 'list the dates it would run and why; start nothing')
   .option('--detach', 'start and return without following')
   .action(backfillCommand);
+
+program
+  .command('rerun')
+  .description(
+    'rerun the dates whose latest daily run failed: finished stages are skipped, the rest run as the next generation',
+  )
+  .option('--failed', 'select the dates whose latest run failed or timed out')
+  .option('--since <when>', 'runs closed since: a duration (7d, 36h) or a date YYYY-MM-DD', '7d')
+  .option('--pipeline <name>', 'only this pipeline (default: all)')
+  .option('--dry-run', 'list the dates and what each rerun would do; start nothing')
+  .action(rerunCommand);
 
 program.addCommand(schedulesCommand());
 

@@ -41,7 +41,25 @@ const { planDailyRun } = proxyActivities<PipelineActivities>({
   summary: 'plan the day: resolve pipeline, date and rerun generation into stages',
 });
 
-const { recordStageDone } = proxyLocalActivities<PipelineActivities>({
+/**
+ * Stage-done markers were a local activity; replayed markers of two stages that finished in one
+ * workflow task resolve together and reordered the dependents' starts (nondeterminism). A regular
+ * activity's completion is a history event and replays in the order it happened.
+ */
+const RECORD_STAGE_DONE_AS_ACTIVITY_PATCH = 'record-stage-done-as-activity';
+
+const { recordStageDone: recordStageDoneActivity } = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    maximumAttempts: 20,
+    initialInterval: '1s',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes,
+  },
+  summary: 'record the finished stage, so a rerun skips it',
+});
+
+const { recordStageDone: recordStageDoneLocally } = proxyLocalActivities<PipelineActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     maximumAttempts: 20,
@@ -103,6 +121,9 @@ export async function dailyPipeline(
       stageReport.startedAt = new Date().toISOString();
       ui.publish(report);
       const result = await runStage(stage);
+      const recordStageDone = patched(RECORD_STAGE_DONE_AS_ACTIVITY_PATCH)
+        ? recordStageDoneActivity
+        : recordStageDoneLocally;
       await recordStageDone({
         pipeline: plan.pipeline,
         logicalDate: plan.logicalDate,

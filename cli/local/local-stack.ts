@@ -83,7 +83,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       'local defaults',
     );
-    const { worker, connection: workerConnection } = await createMedallionWorker(config);
+    // Cancellation reaches an activity with its next heartbeat: flush them within a second locally.
+    const { worker, connection: workerConnection } = await createMedallionWorker(config, {
+      maxHeartbeatThrottleInterval: '1s',
+    });
     const running = runInBackground(worker);
     stops.push(async () => {
       worker.shutdown();

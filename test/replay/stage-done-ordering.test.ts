@@ -1,0 +1,121 @@
+/**
+ * FIXED DETERMINISM BUG, kept as a regression test (found by replaying runs of the local stack: about one
+ * failed shop day in eight did not replay; a reset of such a run, or a worker restart in the middle
+ * of it, hits a nondeterminism error and the run is stuck).
+ *
+ * When two stages finish in the same workflow task, each awaits its `recordStageDone` LOCAL activity
+ * before the DAG walk moves on. On the first execution the two local activities complete in separate
+ * activations, so the walk launches the first one's dependents, then the other's. On replay both
+ * markers resolve in one activation, so the walk sees both stages done at once and launches the
+ * dependents in plan order: a different command order, and a DeterminismViolationError when the
+ * dependents are different activity types.
+ *
+ * Fix (workflows/daily-pipeline.ts): stage completion is recorded with a regular activity (its
+ * completion is a history event, replayed in the order it happened), gated with
+ * patched('record-stage-done-as-activity').
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { PipelineActivities } from '../../core/activity-contracts';
+import type { Plan, PlannedStage } from '../../core/plan';
+import type { StageResult } from '../../core/stage-io';
+import { dailyPipeline } from '../../workflows';
+import { succeeded } from '../helpers/mock-activities';
+import { glueOnlyPlan } from '../helpers/plans';
+import { devServerEnv } from '../helpers/temporal-servers';
+import { productionWorkflowBundle } from '../helpers/workflow-bundle';
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await devServerEnv();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/**
+ * busy (glue) keeps a workflow task open for 1 s (its recordStageDone is slow) while a and b (glue)
+ * finish, so their two completions arrive in ONE workflow task. a's record is slower than b's.
+ * fromA (EMR) needs a, fromB (Redshift) needs b; plan order lists fromA first.
+ */
+function twoBranchPlan(): Plan {
+  const plan = glueOnlyPlan(
+    [
+      { id: 'busy' },
+      { id: 'a' },
+      { id: 'b' },
+      { id: 'fromA', dependsOn: ['a'] },
+      { id: 'fromB', dependsOn: ['b'] },
+    ],
+    { maxConcurrent: 8 },
+  );
+  const as = (stage: PlannedStage, kind: 'emr-serverless' | 'redshift'): PlannedStage =>
+    ({
+      ...stage,
+      kind: kind === 'redshift' ? 'load' : kind,
+      activity: kind === 'redshift' ? 'runRedshiftStage' : 'runEmrServerlessStage',
+      input: { ...stage.input, kind },
+    }) as PlannedStage;
+  plan.stages[3] = as(plan.stages[3]!, 'emr-serverless');
+  plan.stages[4] = as(plan.stages[4]!, 'redshift');
+  return plan;
+}
+
+function activities(plan: Plan): PipelineActivities {
+  const done = (id: string): Promise<StageResult> => Promise.resolve(succeeded(id));
+  const recordDelayMs: Record<string, number> = { busy: 1000, a: 300, b: 0 };
+  return {
+    planDailyRun: () => Promise.resolve(plan),
+    recordStageDone: async ({ result }) => {
+      await delay(recordDelayMs[result.stageId] ?? 0);
+    },
+    runGlueStage: async (input) => {
+      if (input.identity.stageId !== 'busy') await delay(200);
+      return succeeded(input.identity.stageId);
+    },
+    runEmrServerlessStage: (input) => done(input.identity.stageId),
+    runRedshiftStage: (input) => done(input.identity.stageId),
+    runDmsStage: () => Promise.reject(new Error('not in this plan')),
+    runAppFlowStage: () => Promise.reject(new Error('not in this plan')),
+  };
+}
+
+it('a day where two stages finished in one workflow task replays (stage-done markers are activities)', async () => {
+  const plan = twoBranchPlan();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'stage-done-ordering',
+    workflowBundle: await productionWorkflowBundle(),
+    activities: activities(plan),
+  });
+  const handle = await env.client.workflow.start(dailyPipeline, {
+    args: [{ pipeline: 'test', logicalDate: '2026-01-15' }],
+    taskQueue: 'stage-done-ordering',
+    workflowId: 'stage-done-ordering',
+  });
+  const report = await worker.runUntil(handle.result());
+  expect(report.status).toBe('succeeded');
+
+  const history = await handle.fetchHistory();
+  const scheduled = history
+    .events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter((name): name is string => name === 'runEmrServerlessStage' || name === 'runRedshiftStage');
+  // First execution: b's record finished first, so fromB (Redshift) was launched before fromA (EMR).
+  expect(scheduled).toEqual(['runRedshiftStage', 'runEmrServerlessStage']);
+
+  const replay = await Worker.runReplayHistory(
+    { workflowBundle: await productionWorkflowBundle() },
+    history,
+    handle.workflowId,
+  ).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  // Before the record-stage-done-as-activity patch, replay launched them in plan order instead and
+  // failed with a DeterminismViolationError.
+  expect(replay).toBeUndefined();
+});

@@ -1,0 +1,160 @@
+/**
+ * A failed day fixed in the Temporal UI with "Reset" (dev server + emulator): the UI sends
+ * ResetWorkflowExecution with the WorkflowTaskCompleted event a person picked; the new run replays
+ * the history up to there and runs the rest on the worker. Here the DMS task's start was refused
+ * (AccessDenied, not retried), so nothing downstream of the CDC ran; the person fixes the
+ * permission, then resets.
+ *
+ * What the UI offers and what it does with this workflow:
+ * - the task before the failed stage (the WorkflowTaskCompleted that scheduled it): the stage runs
+ *   again and the day completes; stages that had finished attach to their AWS runs, nothing starts twice;
+ * - the last workflow task: the recorded failure is replayed and the run fails the same way again.
+ * A stage whose AWS job itself ended FAILED is rerun with `medallion rerun --failed` (a new generation,
+ * fresh keys); a reset keeps the generation, so it reattaches to that failed job.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startDailyRun } from '../../cli/daily-runs';
+import { failureReport } from '../../cli/failure-report';
+import type { DailyRunReport } from '../../core/run-report';
+import { searchAttributeKeys } from '../../core/search-attributes';
+import { startTestStack, type TestStack } from './local-stack-fixture';
+
+const { EventType, ResetReapplyType } = temporal.api.enums.v1;
+const WORKFLOW_ID = 'shop/2026-01-15';
+
+let t: TestStack;
+let failedRunId: string;
+let failure: DailyRunReport & { message: string };
+
+/** The request the UI's Reset dialog sends (workflow.reset route → ResetWorkflowExecution). */
+async function resetLikeTheUi(client: Client, runId: string, eventId: EventId): Promise<string> {
+  const response: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse =
+    await client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: WORKFLOW_ID, runId },
+      workflowTaskFinishEventId: eventId,
+      resetReapplyType: ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
+      requestId: randomUUID(),
+      reason: 'DMS permission fixed (test)',
+    });
+  return response.runId!;
+}
+
+async function historyOf(runId: string): Promise<History> {
+  return t.stack.client.workflow.getHandle(WORKFLOW_ID, runId).fetchHistory();
+}
+
+/** Event ids are int64 (Long) in the API. */
+type EventId = NonNullable<temporal.api.history.v1.IHistoryEvent['eventId']>;
+
+function lastWorkflowTask(history: History): EventId {
+  const completed = history.events!.filter(
+    (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  );
+  return completed.at(-1)!.eventId!;
+}
+
+/** The WorkflowTaskCompleted event whose commands scheduled the activity that failed. */
+function taskBeforeFailedActivity(history: History): EventId {
+  const events = history.events!;
+  const failed = events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)!;
+  const scheduledId = Number(failed.activityTaskFailedEventAttributes!.scheduledEventId);
+  const scheduled = events.find((e) => Number(e.eventId) === scheduledId)!;
+  return scheduled.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId!;
+}
+
+interface RunOutcome {
+  status: 'COMPLETED' | 'FAILED';
+  report: (DailyRunReport & { message?: string }) | undefined;
+}
+
+async function outcomeOf(runId: string): Promise<RunOutcome> {
+  const handle = t.stack.client.workflow.getHandle(WORKFLOW_ID, runId);
+  return handle.result().then(
+    (report): RunOutcome => ({ status: 'COMPLETED', report }),
+    (error: unknown): RunOutcome => ({ status: 'FAILED', report: failureReport(error) }),
+  );
+}
+
+beforeAll(async () => {
+  t = await startTestStack('2026-01-15');
+  await t.stack.emulator.admin.failNextCalls({
+    operation: 'dms:StartReplicationTask',
+    count: 1,
+    code: 'AccessDeniedFault',
+    message: 'User is not authorized to perform: dms:StartReplicationTask',
+    httpStatus: 400,
+  });
+  const handle = await startDailyRun(t.stack.client, {
+    pipeline: 'shop',
+    logicalDate: '2026-01-15',
+    taskQueue: t.taskQueue,
+  });
+  failure = await handle.result().then(
+    () => {
+      throw new Error('the scripted AccessDenied should have failed the day');
+    },
+    (error: unknown) => failureReport(error)!,
+  );
+  failedRunId = (await handle.describe()).runId;
+  // The person fixes the cause: the emulator answers StartReplicationTask normally again.
+  await t.stack.emulator.admin.resetScript();
+}, 90_000);
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+it('fails the day on the refused DMS start, blocking only what depends on it', () => {
+  const status = Object.fromEntries(failure.stages.map((s) => [s.id, s.status]));
+  expect(status).toMatchObject({
+    ingest_oltp: 'failed',
+    silver_orders: 'blocked',
+    load_fact_orders: 'blocked',
+    ingest_crm: 'succeeded',
+    silver_accounts: 'succeeded',
+  });
+  expect(failure.message).toContain('AccessDeniedFault');
+});
+
+it('replays the recorded failure when reset to the last workflow task', async () => {
+  const runId = await resetLikeTheUi(
+    t.stack.client,
+    failedRunId,
+    lastWorkflowTask(await historyOf(failedRunId)),
+  );
+  const outcome = await outcomeOf(runId);
+  expect(outcome.status).toBe('FAILED');
+  expect(outcome.report?.message).toBe(failure.message);
+});
+
+it('completes the day when reset to the workflow task that started the failed stage', async () => {
+  const startsBefore = t.stack.emulator.admin.startCalls({ outcome: 'started' }).length;
+  const history = await historyOf(failedRunId);
+  const runId = await resetLikeTheUi(t.stack.client, failedRunId, taskBeforeFailedActivity(history));
+  const outcome = await outcomeOf(runId);
+  expect(outcome.status).toBe('COMPLETED');
+  const stages = new Map(outcome.report!.stages.map((s) => [s.id, s]));
+  expect([...stages.values()].every((s) => s.status === 'succeeded')).toBe(true);
+  expect(outcome.report!.generation).toBe(0);
+  // Stages that finished before the reset attach to their AWS runs instead of starting new ones.
+  expect(stages.get('silver_accounts')!.attached).toBe(true);
+  expect(stages.get('ingest_oltp')!.attached).toBe(false);
+
+  // Nothing keyed was started twice; the DMS task started once (the refused call started nothing).
+  const started = t.stack.emulator.admin.startCalls({ outcome: 'started' });
+  const keys = started.map((c) => c.idempotencyKey).filter((k): k is string => k !== undefined);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(started.filter((c) => c.operation === 'StartReplicationTask')).toHaveLength(1);
+  const added = started.slice(startsBefore).map((c) => `${c.operation} ${c.idempotencyKey ?? c.resource}`);
+  expect(added).not.toContainEqual(expect.stringMatching(/md-(ingest-crm|silver-accounts)-/));
+  expect(added).toContainEqual(expect.stringMatching(/^StartJobRun md-silver-orders-g0-/));
+
+  const description = await t.stack.client.workflow.getHandle(WORKFLOW_ID).describe();
+  expect(description.runId).toBe(runId);
+  expect(description.typedSearchAttributes.get(searchAttributeKeys.status)).toBe('succeeded');
+});
