@@ -50,6 +50,12 @@ export default tseslint.config(
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow.' },
         { name: 'process', message: 'Workflows have no process environment.' },
+        { name: 'clearTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use workflowNowMs() from workflows/workflow-clock.ts.' },
+        { object: 'Math', property: 'random', message: 'Use uuid4() or a seeded generator from the workflow input.' },
       ],
     },
   },

@@ -3,6 +3,7 @@
  * `<pipeline>/<date>`, or, when a run with that id is already going (the schedule, a person), by
  * waiting for that run instead of starting a second one. Either way it learns which stages are done.
  */
+import { workflowNowMs } from './workflow-clock';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -67,7 +68,7 @@ async function runOnce(
   markersOf: (date: string) => Promise<string[]>,
 ): Promise<ChildOutcome & { refusedAsFirstRun?: boolean }> {
   const workflowId = dailyRunId(input.pipeline, input.logicalDate);
-  const startedAt = Date.now();
+  const startedAt = workflowNowMs();
   let handle;
   try {
     handle = await startChild(dailyPipeline, {
@@ -91,14 +92,14 @@ async function runOnce(
   }
   try {
     const report = await handle.result();
-    return { done: doneStages(report), elapsedMs: Date.now() - startedAt };
+    return { done: doneStages(report), elapsedMs: workflowNowMs() - startedAt };
   } catch (error) {
     if (isCancellation(error)) return { done: [], cancelled: true };
     const report = failedRunReport(error);
     return {
       done: report ? doneStages(report) : [],
       problem: describeChildFailure(error),
-      elapsedMs: Date.now() - startedAt,
+      elapsedMs: workflowNowMs() - startedAt,
       ...(refusedAsFirstRun(error) ? { refusedAsFirstRun: true } : {}),
     };
   }

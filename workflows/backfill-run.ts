@@ -2,6 +2,7 @@
  * One workflow run of a backfill, from its (fresh or carried) state to the end or to continue-as-new:
  * starts data phases and dimension-lane runs under the cap, reacts to the signals, publishes progress.
  */
+import { workflowNowMs } from './workflow-clock';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -105,12 +106,12 @@ export class BackfillRun {
     if (this.cancelRequested) {
       this.tracker.cancelWaiting();
       publish('cancelled');
-      return this.tracker.progress('cancelled', Date.now());
+      return this.tracker.progress('cancelled', workflowNowMs());
     }
     const failed = this.tracker.failed;
     const final: BackfillStatus = failed.length > 0 ? 'failed' : 'succeeded';
     publish(final);
-    const progress = this.tracker.progress(final, Date.now());
+    const progress = this.tracker.progress(final, workflowNowMs());
     if (failed.length > 0) {
       throw ApplicationFailure.create({
         type: 'BackfillFailed',
@@ -242,6 +243,6 @@ export class BackfillRun {
         { key: searchAttributeKeys.status, value: status },
       ]);
     }
-    setCurrentDetails(progressMarkdown(this.tracker.progress(status, Date.now())));
+    setCurrentDetails(progressMarkdown(this.tracker.progress(status, workflowNowMs())));
   }
 }

@@ -6,6 +6,7 @@
  * so neither the cap nor `order: newest` can deadlock, and the run can always drain and continue as
  * new. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
  */
+import { workflowNowMs } from './workflow-clock';
 import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BackfillActivities, BackfillInput } from '../core/backfill-contracts';
 import type {
@@ -45,7 +46,7 @@ export async function backfill(input: BackfillInput, carried?: BackfillState): P
   // What the progress query shows: a placeholder until the dates are read.
   const view: { tracker?: BackfillTracker; status: BackfillStatus } = { status: 'planning' };
   setHandler(backfillProgressQuery, () =>
-    view.tracker ? view.tracker.progress(view.status, Date.now()) : planningProgress(settings),
+    view.tracker ? view.tracker.progress(view.status, workflowNowMs()) : planningProgress(settings),
   );
 
   const describeRange = (from: string, to: string) =>
@@ -62,7 +63,7 @@ export async function backfill(input: BackfillInput, carried?: BackfillState): P
   const tracker = new BackfillTracker(state, settings);
   view.tracker = tracker;
   view.status = settings.dryRun ? 'dry-run' : 'running';
-  if (settings.dryRun) return tracker.progress('dry-run', Date.now());
+  if (settings.dryRun) return tracker.progress('dry-run', workflowNowMs());
   return new BackfillRun(tracker, settings, input, (date) =>
     describeRange(date, date).then((d) => d.dates[0]?.done ?? []),
   ).execute((s) => (view.status = s));

@@ -3,7 +3,7 @@ import { type AwsRequest, type AwsResponse, header } from '../../http/aws-reques
 import type { EmulatedService, ServiceContext } from '../service-context';
 import { listObjectsV2 } from './list-objects';
 import { type ObjectMetadata, ObjectStore, type StoredObject } from './object-store';
-import { el, parseXmlBody, s3Document } from './s3-xml';
+import { el, parseXmlBody, s3Document, xmlDocument } from './s3-xml';
 
 type S3Operation = (request: AwsRequest, bucket: string, key: string) => Promise<AwsResponse>;
 
@@ -323,12 +323,15 @@ function s3Error(error: unknown, request: AwsRequest): AwsResponse {
   if (request.method === 'HEAD' || awsError.httpStatus === 304)
     return { status: awsError.httpStatus, headers };
   const fields = Object.entries(awsError.fields).map(([name, value]) => el(name, value));
-  const body = `<?xml version="1.0" encoding="UTF-8"?>${el('Error', [
-    el('Code', awsError.code),
-    el('Message', awsError.message),
-    ...fields,
-    el('RequestId', request.requestId),
-    el('HostId', request.requestId),
-  ]).toString()}`;
+  const body = xmlDocument(
+    el('Error', [
+      el('Code', awsError.code),
+      el('Message', awsError.message),
+      ...fields,
+      el('RequestId', request.requestId),
+      el('HostId', request.requestId),
+    ]),
+    false,
+  );
   return { status: awsError.httpStatus, headers: { ...headers, 'content-type': 'application/xml' }, body };
 }
