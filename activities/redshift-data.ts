@@ -69,7 +69,7 @@ const queryInputSchema = z.object({
   poll: pollSchema.optional(),
 }) satisfies z.ZodType<RedshiftQueryInput>;
 
-function targetParameters(target: RedshiftTarget) {
+export function targetParameters(target: RedshiftTarget) {
   return {
     Database: target.database,
     ...(target.workgroupName
@@ -91,7 +91,7 @@ function statementFailureMessage(statement: DescribeStatementResponse): string {
   return `${error}${which}`;
 }
 
-function fieldValue(field: Field): RedshiftValue {
+export function fieldValue(field: Field): RedshiftValue {
   if (field.isNull) return null;
   if (field.stringValue !== undefined) return field.stringValue;
   if (field.longValue !== undefined) return field.longValue;

@@ -2,10 +2,9 @@
  * Where the CLI's commands connect: the local stack `npm start` is running (its endpoints file), or
  * the cluster and AWS account of a worker config (MEDALLION_CONFIG), or TEMPORAL_ADDRESS.
  */
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Client, Connection } from '@temporalio/client';
-import type { RedshiftTarget } from '../core/stage-io';
-import { buildAwsClients } from '../workers/aws-clients';
+import type { WarehouseQuery } from '../activities/warehouse-query';
+import { warehouseQueryFor } from '../workers/aws-clients';
 import { loadWorkerConfigFile } from '../workers/config';
 import { connectionOptions } from '../workers/temporal-connection';
 import { dataDirectory, loadEndpoints } from './local/local-state';
@@ -15,7 +14,7 @@ export interface CliContext {
   namespace: string;
   taskQueue: string;
   uiUrl?: string;
-  warehouse?: { client: RedshiftDataClient; target: RedshiftTarget };
+  warehouse?: WarehouseQuery;
   close(): Promise<void>;
 }
 
@@ -24,21 +23,11 @@ export async function connectCli(): Promise<CliContext> {
   if (process.env.MEDALLION_CONFIG) {
     const config = loadWorkerConfigFile(process.env.MEDALLION_CONFIG);
     const connection = await Connection.connect(connectionOptions(config));
-    const { warehouse } = config.environment;
     return {
       client: new Client({ connection, namespace: config.temporal.namespace }),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      warehouse: {
-        client: buildAwsClients(config.environment).redshiftData,
-        target: {
-          database: warehouse.database,
-          ...(warehouse.workgroupName ? { workgroupName: warehouse.workgroupName } : {}),
-          ...(warehouse.clusterIdentifier ? { clusterIdentifier: warehouse.clusterIdentifier } : {}),
-          ...(warehouse.secretArn ? { secretArn: warehouse.secretArn } : {}),
-          ...(warehouse.dbUser ? { dbUser: warehouse.dbUser } : {}),
-        },
-      },
+      warehouse: warehouseQueryFor(config.environment),
       close: () => connection.close(),
     };
   }
@@ -55,18 +44,7 @@ export async function connectCli(): Promise<CliContext> {
     namespace,
     taskQueue: process.env.MEDALLION_TASK_QUEUE ?? 'medallion',
     ...(local?.uiUrl ? { uiUrl: local.uiUrl } : {}),
-    ...(local
-      ? {
-          warehouse: {
-            client: new RedshiftDataClient({
-              region: 'us-east-1',
-              endpoint: local.emulatorEndpoint,
-              credentials: { accessKeyId: 'medallion-local', secretAccessKey: 'medallion-local' },
-            }),
-            target: { database: 'shop', workgroupName: 'medallion' },
-          },
-        }
-      : {}),
+    ...(local ? { warehouse: warehouseQueryFor(local.environment) } : {}),
     close: () => connection.close(),
   };
 }

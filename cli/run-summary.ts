@@ -2,10 +2,8 @@
  * The end-of-run summary people read on the terminal: rows per layer and table, SCD2 versions,
  * quarantine, and a checksum per warehouse table (equal checksums = equal tables, row for row).
  */
-import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import type { WarehouseQuery } from '../activities/warehouse-query';
 import type { DailyRunReport } from '../core/run-report';
-import type { RedshiftTarget } from '../core/stage-io';
-import { queryWarehouse } from './warehouse-client';
 
 export const WAREHOUSE_TABLES = ['dim_customer', 'dim_product', 'fact_orders', 'fact_daily_revenue'] as const;
 const SCHEMA = 'analytics';
@@ -17,15 +15,10 @@ export interface TableChecksum {
 }
 
 /** Order-independent digest of every row of each table (DuckDB dialect: local mode). */
-export async function warehouseChecksums(
-  client: RedshiftDataClient,
-  target: RedshiftTarget,
-): Promise<TableChecksum[]> {
+export async function warehouseChecksums(query: WarehouseQuery): Promise<TableChecksum[]> {
   const checksums: TableChecksum[] = [];
   for (const table of WAREHOUSE_TABLES) {
-    const [row] = await queryWarehouse(
-      client,
-      target,
+    const [row] = await query(
       `SELECT COUNT(*) AS n, COALESCE(md5(string_agg(md5(CAST(t AS VARCHAR)), '' ORDER BY md5(CAST(t AS VARCHAR)))), '-') AS digest
        FROM ${SCHEMA}.${table} t`,
     ).catch(() => [{ n: 0, digest: '(no table yet)' }]);
@@ -35,13 +28,10 @@ export async function warehouseChecksums(
 }
 
 export async function scd2Counts(
-  client: RedshiftDataClient,
-  target: RedshiftTarget,
+  query: WarehouseQuery,
   logicalDate: string,
 ): Promise<{ table: string; opened: number; closed: number; late: number }[]> {
-  const rows = await queryWarehouse(
-    client,
-    target,
+  const rows = await query(
     // The latest merge of the date: on a rerun that is the replay, which must change nothing.
     `SELECT table_name, versions_opened AS opened, versions_closed AS closed, changes_late AS late
      FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY table_name ORDER BY merged_at DESC) AS newest

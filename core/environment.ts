@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { pollSpecSchema } from './pipeline-spec';
+import type { RedshiftTarget } from './stage-io';
 
 const nonEmpty = z.string().min(1);
 const bucketSchema = z
@@ -69,3 +70,15 @@ export const environmentSchema = z.object({
 
 export type Environment = z.infer<typeof environmentSchema>;
 export type EnvironmentInput = z.input<typeof environmentSchema>;
+
+/** Where the Redshift Data API runs this environment's statements. */
+export function warehouseTarget(warehouse: Environment['warehouse']): RedshiftTarget {
+  const { database, workgroupName, clusterIdentifier, secretArn, dbUser } = warehouse;
+  return {
+    database,
+    ...(workgroupName ? { workgroupName } : {}),
+    ...(clusterIdentifier ? { clusterIdentifier } : {}),
+    ...(secretArn ? { secretArn } : {}),
+    ...(dbUser ? { dbUser } : {}),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import { dayWindowUtc } from './dates';
 import { durationMs } from './durations';
-import type { Environment } from './environment';
+import { type Environment, warehouseTarget } from './environment';
 import { type JobManifest, EMR_MANIFEST_FLAG, GLUE_MANIFEST_ARGUMENT } from './job-manifest';
 import { lakeLayout } from './lake-layout';
 import type { JobDefinition, PipelineSpec, StageKind, StageSpec } from './pipeline-spec';
@@ -249,18 +249,11 @@ function stageInput(
         dialect: env.warehouse.dialect,
         copyRoleArn: env.warehouse.copyRoleArn,
       };
-      const { database, workgroupName, clusterIdentifier, secretArn, dbUser } = env.warehouse;
       return {
         kind: 'redshift',
         identity,
         poll,
-        target: {
-          database,
-          ...(workgroupName ? { workgroupName } : {}),
-          ...(clusterIdentifier ? { clusterIdentifier } : {}),
-          ...(secretArn ? { secretArn } : {}),
-          ...(dbUser ? { dbUser } : {}),
-        },
+        target: warehouseTarget(env.warehouse),
         sqls:
           stage.kind === 'scd2'
             ? request.sql.scd2Statements(stage.dimension, batch)

@@ -9,27 +9,41 @@ import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Environment } from '../core/environment';
+import { type Environment, warehouseTarget } from '../core/environment';
+import { type WarehouseQuery, warehouseQuery } from '../activities/warehouse-query';
 import type { AwsClients } from '../activities';
 
 /** Credentials for the local emulator, which does not check signatures. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'medallion-local', secretAccessKey: 'medallion-local' };
 
-export function buildAwsClients(environment: Environment, env: NodeJS.ProcessEnv = process.env): AwsClients {
+function clientSettings(environment: Environment, env: NodeJS.ProcessEnv) {
   const endpoint = environment.endpoint ?? env.AWS_ENDPOINT_URL;
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE);
-  const common = {
+  return {
     region: environment.region,
     maxAttempts: 2,
     ...(endpoint ? { endpoint } : {}),
     ...(endpoint && !hasCredentials ? { credentials: EMULATOR_CREDENTIALS } : {}),
   };
+}
+
+export function buildAwsClients(environment: Environment, env: NodeJS.ProcessEnv = process.env): AwsClients {
+  const common = clientSettings(environment, env);
   return {
-    s3: new S3Client({ ...common, forcePathStyle: Boolean(endpoint) }),
+    s3: new S3Client({ ...common, forcePathStyle: 'endpoint' in common }),
     glue: new GlueClient(common),
     emrServerless: new EMRServerlessClient(common),
     dms: new DatabaseMigrationServiceClient(common),
     appflow: new AppflowClient(common),
     redshiftData: new RedshiftDataClient(common),
   };
+}
+
+/** The environment's warehouse as a query function, for reads outside workflows (CLI, tests). */
+export function warehouseQueryFor(
+  environment: Environment,
+  env: NodeJS.ProcessEnv = process.env,
+): WarehouseQuery {
+  const client = new RedshiftDataClient(clientSettings(environment, env));
+  return warehouseQuery(client, warehouseTarget(environment.warehouse));
 }

@@ -1,12 +1,11 @@
 import { connectCli } from '../connect';
-import { queryWarehouse } from '../warehouse-client';
 
 export async function sqlCommand(query: string): Promise<void> {
   const cli = await connectCli();
   try {
     if (!cli.warehouse)
       throw new Error('no warehouse to query: run `npm start` first, or set MEDALLION_CONFIG');
-    const rows = await queryWarehouse(cli.warehouse.client, cli.warehouse.target, query);
+    const rows = await cli.warehouse(query);
     if (rows.length === 0) {
       process.stdout.write('(no rows)\n');
       return;

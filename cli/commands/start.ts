@@ -9,7 +9,7 @@ import { dailyRunId } from '../../core/activity-contracts';
 import { addDays, localDate } from '../../core/dates';
 import type { DailyRunReport } from '../../core/run-report';
 import { loadPipelines } from '../../pipelines/registry';
-import { buildAwsClients } from '../../workers/aws-clients';
+import { warehouseQueryFor } from '../../workers/aws-clients';
 import { followRun, startDailyRun } from '../daily-runs';
 import { dataDirectory } from '../local/local-state';
 import { startLocalStack } from '../local/local-stack';
@@ -40,11 +40,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 
-  const aws = buildAwsClients(stack.config.environment);
-  const target = {
-    database: stack.config.environment.warehouse.database,
-    workgroupName: stack.config.environment.warehouse.workgroupName!,
-  };
+  const warehouse = warehouseQueryFor(stack.config.environment);
   const workflowId = dailyRunId(shop.name, logicalDate);
   const previous = await stack.client.workflow
     .getHandle(workflowId)
@@ -56,7 +52,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
     });
   const rerun = previous !== undefined && previous !== 'RUNNING';
   const before: TableChecksum[] | undefined =
-    previous === 'COMPLETED' ? await warehouseChecksums(aws.redshiftData, target) : undefined;
+    previous === 'COMPLETED' ? await warehouseChecksums(warehouse) : undefined;
   const stages = previous === 'COMPLETED' ? shop.stages.map((s) => s.id) : undefined;
   say(
     previous === 'COMPLETED'
@@ -90,12 +86,12 @@ export async function startCommand(options: StartOptions): Promise<void> {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`\nworkflow completed: ${workflowId} generation ${report.generation} in ${seconds} s`);
   say(...[formatStageTable(report).join('\n')]);
-  for (const dim of await scd2Counts(aws.redshiftData, target, logicalDate)) {
+  for (const dim of await scd2Counts(warehouse, logicalDate)) {
     say(
       `  SCD2 ${dim.table}: this merge opened ${dim.opened} versions, closed ${dim.closed}, met ${dim.late} late changes (kept in the late-changes table)`,
     );
   }
-  const after = await warehouseChecksums(aws.redshiftData, target);
+  const after = await warehouseChecksums(warehouse);
   say('\nwarehouse checksums:');
   for (const table of after) {
     const same = before?.find((b) => b.table === table.table);

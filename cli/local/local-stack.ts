@@ -101,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     saveEndpoints(dataDir, {
       temporalAddress: address,
       ...(uiUrl ? { uiUrl } : {}),
-      emulatorEndpoint: emulator.endpoint,
+      environment: config.environment,
       pid: process.pid,
     });
     return {

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Environment } from '../../core/environment';
 
 export interface LocalWorld {
   seed: number;
@@ -16,7 +17,8 @@ export interface LocalWorld {
 export interface LocalEndpoints {
   temporalAddress: string;
   uiUrl?: string;
-  emulatorEndpoint: string;
+  /** The local environment (emulator endpoint, bucket, warehouse) the running worker uses. */
+  environment: Environment;
   pid: number;
 }
 

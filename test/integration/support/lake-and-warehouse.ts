@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { lakeLayout } from '../../../core/lake-layout';
-import type { WarehouseRow } from '../../../cli/warehouse-client';
+import type { RedshiftRow as WarehouseRow } from '../../../activities/redshift-data';
 import { type PlainRow, queryRows } from '../../sources/support/read-parquet';
 import type { ShopLane } from './shop-lane';
 

@@ -13,17 +13,17 @@ import type { AwsClients } from '../../../activities';
 import { parseS3Uri } from '../../../core/lake-layout';
 import type { PipelineSpecInput } from '../../../core/pipeline-spec';
 import type { DailyRunReport } from '../../../core/run-report';
-import type { RedshiftTarget } from '../../../core/stage-io';
 import { followRun, startDailyRun } from '../../../cli/daily-runs';
 import { type TableChecksum, warehouseChecksums } from '../../../cli/run-summary';
-import { queryWarehouse, type WarehouseRow } from '../../../cli/warehouse-client';
+import type { WarehouseQuery } from '../../../activities/warehouse-query';
+import type { RedshiftRow as WarehouseRow } from '../../../activities/redshift-data';
 import type { EmulatorConfigInput } from '../../../emulator/emulator-config';
 import { buildShopEmulatorConfig } from '../../../emulator/shop-emulator-config';
 import { createShopSimulator, type ShopSimulationOptions } from '../../../emulator/sources/shop-simulator';
 import { type RunningEmulator, startEmulator } from '../../../emulator/start-emulator';
 import type { StartCall } from '../../../emulator/scripting/start-call-log';
 import { loadPipelines, pipelineDefinitions } from '../../../pipelines/registry';
-import { buildAwsClients } from '../../../workers/aws-clients';
+import { buildAwsClients, warehouseQueryFor } from '../../../workers/aws-clients';
 import { parseWorkerConfig, type WorkerConfig } from '../../../workers/config';
 import { localEnvironment } from '../../../workers/local-environment';
 import { buildActivities } from '../../../workers/worker';
@@ -72,7 +72,7 @@ export class ShopLane {
   readonly taskQueue: string;
   readonly config: WorkerConfig;
   readonly aws: AwsClients;
-  readonly target: RedshiftTarget;
+  readonly warehouse: WarehouseQuery;
   private worker: { worker: Worker; running: Promise<void> } | undefined;
 
   private constructor(
@@ -89,10 +89,7 @@ export class ShopLane {
       {},
     );
     this.aws = buildAwsClients(this.config.environment, {});
-    this.target = {
-      database: this.config.environment.warehouse.database,
-      workgroupName: this.config.environment.warehouse.workgroupName!,
-    };
+    this.warehouse = warehouseQueryFor(this.config.environment, {});
   }
 
   static async start(options: ShopLaneOptions): Promise<ShopLane> {
@@ -166,11 +163,11 @@ export class ShopLane {
   }
 
   query(sql: string): Promise<WarehouseRow[]> {
-    return queryWarehouse(this.aws.redshiftData, this.target, sql);
+    return this.warehouse(sql);
   }
 
   checksums(): Promise<TableChecksum[]> {
-    return warehouseChecksums(this.aws.redshiftData, this.target);
+    return warehouseChecksums(this.warehouse);
   }
 
   startCalls(): StartCall[] {
