@@ -16,24 +16,10 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createDimensionTablesSql, duckdbDialect, scd2BatchCountsSql, scd2MergeSql } from '../core/sql';
 import type { DimensionSpecInput } from '../core/warehouse-spec';
+import { dimCustomer } from '../pipelines/shop/warehouse';
 
-const spec = {
-  table: 'dim_customer',
-  schema: 'analytics',
-  businessKey: ['customer_id'],
-  columns: [
-    { name: 'customer_id', type: 'bigint' },
-    { name: 'email', type: 'varchar' },
-    { name: 'full_name', type: 'varchar' },
-    { name: 'tier', type: 'varchar' },
-    { name: 'country', type: 'varchar' },
-    { name: 'updated_at', type: 'timestamp' },
-  ],
-  tracked: ['email', 'tier', 'country'],
-  orderBy: 'updated_at',
-  deletePolicy: 'close',
-  lateArriving: 'ignore',
-} satisfies DimensionSpecInput;
+/** The shop pipeline's customer dimension, measured without the late-changes quarantine table. */
+const spec = { ...dimCustomer, lateArriving: 'ignore' } satisfies DimensionSpecInput;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
