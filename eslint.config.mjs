@@ -55,7 +55,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Use workflowNowMs() from workflows/workflow-clock.ts.' },
-        { object: 'Math', property: 'random', message: 'Use uuid4() or a seeded generator from the workflow input.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Use uuid4() or a seeded generator from the workflow input.',
+        },
       ],
     },
   },
