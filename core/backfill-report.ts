@@ -5,11 +5,20 @@
 import type { BackfillOnly, BackfillOrder, BackfillStage } from './backfill-contracts';
 
 /**
- * queued: data phase not started; running: data phase (or an attached run) in progress;
+ * queued: data phase not started; ingesting: its CDC windows run (one date at a time, oldest first,
+ * before its data phase); running: data phase (or an attached run) in progress;
  * merge-queued: waiting for the dimension lane; merging: its dimension merges run.
  */
 export type BackfillDateStatus =
-  'skipped' | 'queued' | 'running' | 'merge-queued' | 'merging' | 'succeeded' | 'failed' | 'cancelled';
+  | 'skipped'
+  | 'queued'
+  | 'ingesting'
+  | 'running'
+  | 'merge-queued'
+  | 'merging'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
 
 export interface BackfillDate {
   date: string;
@@ -31,6 +40,9 @@ export interface BackfillTiming {
   dataMs: number;
   laneRuns: number;
   laneMs: number;
+  /** Ingest-lane runs (absent in states carried from before the ingest lane existed). */
+  ingestRuns?: number;
+  ingestMs?: number;
 }
 
 export interface BackfillSettings {
@@ -50,7 +62,10 @@ export interface BackfillState {
   stages: BackfillStage[];
   /** Ascending by date. */
   dates: BackfillDate[];
-  /** Dimension (SCD2 stage id) -> the date whose merge of it did not happen. */
+  /**
+   * Ordered stage (SCD2 merge, DMS window) -> the date whose run of it did not happen: later dates
+   * wait so the dimension, or the CDC stream, stays in date order.
+   */
   broken: Record<string, string>;
   paused: boolean;
   startedAt: string;
@@ -119,8 +134,9 @@ export function countDates(dates: readonly BackfillDate[]): BackfillCounts {
 }
 
 /**
- * Time left: the queued data runs share the concurrency cap; the merges run one date at a time, so
- * every date not through the lane yet adds one average merge run.
+ * Time left: the queued data runs share the concurrency cap while the CDC windows of queued dates run
+ * one date at a time beside them; the merges run one date at a time, so every date not through the
+ * lane yet adds one average merge run.
  */
 export function estimateRemainingMs(
   dates: readonly BackfillDate[],
@@ -128,15 +144,23 @@ export function estimateRemainingMs(
   maxConcurrent: number,
 ): number | undefined {
   if (timing.dataRuns === 0) return undefined;
+  const average = (ms: number | undefined, runs: number | undefined) => (runs ? (ms ?? 0) / runs : 0);
   const averageData = timing.dataMs / timing.dataRuns;
-  const averageLane = timing.laneRuns > 0 ? timing.laneMs / timing.laneRuns : 0;
+  const averageLane = average(timing.laneMs, timing.laneRuns);
+  const averageIngest = average(timing.ingestMs, timing.ingestRuns);
   const queued = dates.filter((d) => d.status === 'queued').length;
   const beforeLane = dates.filter(
-    (d) => d.status === 'queued' || d.status === 'running' || d.status === 'merge-queued',
+    (d) =>
+      d.status === 'queued' ||
+      d.status === 'ingesting' ||
+      d.status === 'running' ||
+      d.status === 'merge-queued',
   ).length;
   const running = dates.filter((d) => d.status === 'running').length;
   const dataLeft = queued + running / 2;
-  return Math.round((dataLeft * averageData) / maxConcurrent + beforeLane * averageLane);
+  const dataPart = (dataLeft * averageData) / maxConcurrent;
+  const ingestPart = queued * averageIngest;
+  return Math.round(Math.max(dataPart, ingestPart) + beforeLane * averageLane);
 }
 
 function duration(ms: number): string {

@@ -28,6 +28,14 @@ export function deferredStageIds(stages: readonly StageNode[]): Set<string> {
   return deferred;
 }
 
+/**
+ * The stages whose runs of different dates must go one at a time in date order before anything else
+ * of the date: DMS CDC windows, because each date's window starts where the previous date's stopped.
+ */
+export function orderedIngestStageIds(stages: readonly StageNode[]): string[] {
+  return stages.filter((s) => s.kind === 'dms').map((s) => s.id);
+}
+
 /** True when every stage the data phase runs is done: the date only needs the lane. */
 export function dataPhaseDone(stages: readonly StageNode[], done: ReadonlySet<string>): boolean {
   const deferred = deferredStageIds(stages);

@@ -1,7 +1,8 @@
 /**
- * The bookkeeping of a backfill: which date is where (queued, data phase, waiting for the dimension
- * lane, merging, finished), which dimensions a failed merge stopped, and what to start next. Pure
- * and deterministic: the workflow does the starting and feeds outcomes back.
+ * The bookkeeping of a backfill: which date is where (queued, CDC windows in the ingest lane, data
+ * phase, waiting for the dimension lane, merging, finished), which dimensions or CDC streams a failed
+ * date stopped, and what to start next. Pure and deterministic: the workflow does the starting and
+ * feeds outcomes back.
  */
 import type { BackfillDescription } from './backfill-contracts';
 import type {
@@ -13,7 +14,13 @@ import type {
 } from './backfill-report';
 import { countDates, estimateRemainingMs } from './backfill-report';
 import { decideDate, processingOrder } from './backfill-selection';
-import { dataPhaseDone, type MergePlan, planMerges, unmergedDimensions } from './backfill-stages';
+import {
+  dataPhaseDone,
+  type MergePlan,
+  orderedIngestStageIds,
+  planMerges,
+  unmergedDimensions,
+} from './backfill-stages';
 
 const FINISHED = new Set(['skipped', 'succeeded', 'failed', 'cancelled']);
 
@@ -51,14 +58,34 @@ export function initialBackfillState(
   };
 }
 
+const IN_FLIGHT = new Set(['ingesting', 'running', 'merging']);
+
+export interface TrackerOptions {
+  /**
+   * Run the CDC windows (DMS stages) of the dates in an ingest lane, one date at a time, oldest first,
+   * before each date's data phase. Off only when replaying backfills started before the lane existed.
+   */
+  orderedIngest: boolean;
+}
+
 export class BackfillTracker {
+  private readonly ingestStages: string[];
+
   constructor(
     readonly state: BackfillState,
     readonly settings: BackfillSettings,
-  ) {}
+    options: TrackerOptions = { orderedIngest: true },
+  ) {
+    this.ingestStages = options.orderedIngest ? orderedIngestStageIds(state.stages) : [];
+  }
 
   get inFlight(): number {
-    return this.state.dates.filter((d) => d.status === 'running' || d.status === 'merging').length;
+    return this.state.dates.filter((d) => IN_FLIGHT.has(d.status)).length;
+  }
+
+  /** The ordered ingest stages the data phase must not run itself: the ingest lane runs them. */
+  get laneIngestStages(): readonly string[] {
+    return this.ingestStages;
   }
 
   get finished(): boolean {
@@ -69,12 +96,66 @@ export class BackfillTracker {
     return this.state.dates.filter((d) => d.status === 'failed');
   }
 
-  /** The next date whose data phase may start, in the requested order. */
+  /** The next date whose data phase may start, in the requested order: its CDC windows are done. */
   nextData(): BackfillDate | undefined {
     return processingOrder(
-      this.state.dates.filter((d) => d.status === 'queued'),
+      this.state.dates.filter((d) => d.status === 'queued' && !this.needsIngest(d)),
       this.settings.order,
     )[0];
+  }
+
+  needsIngest(entry: BackfillDate): boolean {
+    const done = new Set(entry.done ?? []);
+    return this.ingestStages.some((id) => !done.has(id));
+  }
+
+  /** The oldest date whose CDC windows are still to run, unless the windows of one are running now. */
+  ingestHead(): BackfillDate | undefined {
+    if (this.state.dates.some((d) => d.status === 'ingesting')) return undefined;
+    return this.state.dates.find((d) => d.status === 'queued' && this.needsIngest(d));
+  }
+
+  /** Why the windows of this date must not run: an earlier date's window of the same task did not. */
+  ingestBlockedBy(entry: BackfillDate): string | undefined {
+    const done = new Set(entry.done ?? []);
+    const stage = this.ingestStages.find((id) => !done.has(id) && this.state.broken[id]);
+    return stage
+      ? `${stage} not run: ${stage} of ${this.state.broken[stage]} did not run; ` +
+          'CDC windows run in date order, so later windows wait'
+      : undefined;
+  }
+
+  startIngest(entry: BackfillDate): void {
+    entry.status = 'ingesting';
+  }
+
+  /**
+   * The ingest lane is through with a date: with its windows done it is queued for its data phase;
+   * otherwise it fails, and later windows of those stages wait.
+   */
+  ingestFinished(entry: BackfillDate, done: readonly string[], elapsedMs?: number, problem?: string): void {
+    entry.done = [...new Set([...(entry.done ?? []), ...done])];
+    if (elapsedMs !== undefined) {
+      this.state.timing.ingestRuns = (this.state.timing.ingestRuns ?? 0) + 1;
+      this.state.timing.ingestMs = (this.state.timing.ingestMs ?? 0) + elapsedMs;
+    }
+    if (!this.needsIngest(entry)) {
+      entry.status = 'queued';
+      return;
+    }
+    this.failIngest(entry, problem ? [problem] : []);
+  }
+
+  /**
+   * A date whose windows did not run: later windows of the same stages must not run either. The date
+   * skips its data phase and waits for the dimension lane, which fails it in date order (failing it
+   * here would stop the merges of earlier dates still on their way).
+   */
+  failIngest(entry: BackfillDate, problems: string[]): void {
+    const done = new Set(entry.done ?? []);
+    for (const id of this.ingestStages) if (!done.has(id)) this.state.broken[id] ??= entry.date;
+    entry.status = 'merge-queued';
+    if (problems.length > 0) entry.problem = problems.join(' — ');
   }
 
   /** The oldest date not through the dimension lane yet: merges go strictly in date order. */

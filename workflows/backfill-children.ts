@@ -11,6 +11,7 @@ import {
   ChildWorkflowFailure,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
 } from '@temporalio/workflow';
@@ -39,6 +40,9 @@ export interface ChildOutcome {
   elapsedMs?: number;
 }
 
+/** Versioning marker: a refused child that named its stages drops those another run finished. */
+export const REFUSED_RUN_SKIPS_DONE_STAGES_PATCH = 'backfill-refused-run-skips-done-stages';
+
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 
 const { waitForDailyRun } = proxyActivities<BackfillActivities>({
@@ -55,11 +59,17 @@ export async function runDailyChild(
   markersOf: (date: string) => Promise<string[]>,
 ): Promise<ChildOutcome> {
   const outcome = await runOnce(input, summary, markersOf);
+  if (!outcome.refusedAsFirstRun || input.rerun) return outcome;
   // The date ran after the backfill read its markers (the schedule, a person): run it again as a
-  // rerun, which skips what that run finished.
-  if (outcome.refusedAsFirstRun && !input.rerun)
-    return runOnce({ ...input, rerun: true }, summary, markersOf);
-  return outcome;
+  // rerun, which skips what that run finished. Stages named in the input would run even if done, so
+  // those the other run finished are dropped first.
+  if (input.stages?.length && patched(REFUSED_RUN_SKIPS_DONE_STAGES_PATCH)) {
+    const done = await markersOf(input.logicalDate);
+    const stages = input.stages.filter((id) => !done.includes(id));
+    if (stages.length === 0) return { done };
+    return runOnce({ ...input, rerun: true, stages }, summary, markersOf);
+  }
+  return runOnce({ ...input, rerun: true }, summary, markersOf);
 }
 
 async function runOnce(

@@ -119,7 +119,8 @@ export class BackfillRun {
         message:
           `${failed.length} of ${progress.counts.total} dates failed: ` +
           failed.map((d) => `${d.date} (${d.reason ?? 'failed'})`).join('; ') +
-          '. Fix the cause, then run the backfill again with "only": "failed".',
+          '. Fix the cause, then run the backfill again: its default "only": "missing" picks up every date ' +
+          'not done, including those held back without a run.',
         details: [progress],
       });
     }
@@ -139,27 +140,35 @@ export class BackfillRun {
     );
   }
 
-  /** The lane first (it frees dates for good), then data phases, until the cap is reached. */
+  /**
+   * The dimension lane first (it frees dates for good); then, up to the cap, data phases of dates whose
+   * CDC windows are done before the next date's windows. With a cap of 1 a date goes all the way
+   * through before the next date's windows start; with more, the ingest lane runs beside data phases.
+   */
   private launch(): void {
     this.advanceLane();
-    while (this.canStart()) {
-      const entry = this.tracker.nextData();
-      if (!entry) break;
-      if (!this.tracker.needsDataPhase(entry)) {
-        this.tracker.dataFinished(entry, []);
-        continue;
-      }
-      this.tracker.startData(entry);
-      this.startChild(
-        entry,
-        this.dataInput(entry),
-        `${this.settings.pipeline} ${entry.date}: backfill data phase`,
-        (o) => {
-          this.tracker.dataFinished(entry, o.done, o.elapsedMs, o.problem);
-        },
-      );
-    }
+    while (this.canStart() && (this.startNextData() || this.advanceIngest()));
     this.advanceLane();
+  }
+
+  /** Starts the next data phase, or moves on a date that needs none; false when no date is ready. */
+  private startNextData(): boolean {
+    const entry = this.tracker.nextData();
+    if (!entry) return false;
+    if (!this.tracker.needsDataPhase(entry)) {
+      this.tracker.dataFinished(entry, []);
+      return true;
+    }
+    this.tracker.startData(entry);
+    this.startChild(
+      entry,
+      this.dataInput(entry),
+      `${this.settings.pipeline} ${entry.date}: backfill data phase`,
+      (o) => {
+        this.tracker.dataFinished(entry, o.done, o.elapsedMs, o.problem);
+      },
+    );
+    return true;
   }
 
   private advanceLane(): void {
@@ -192,14 +201,45 @@ export class BackfillRun {
     }
   }
 
+  /**
+   * The ingest lane, one date at a time, oldest first: each date's CDC windows start where the previous
+   * date's stopped. Starts the next date's windows, or fails a date whose windows must not run; false
+   * when there is nothing to do or the windows of a date are running.
+   */
+  private advanceIngest(): boolean {
+    const head = this.tracker.ingestHead();
+    if (!head) return false;
+    const blocked = this.tracker.ingestBlockedBy(head);
+    if (blocked) {
+      this.tracker.failIngest(head, [blocked]);
+      return true;
+    }
+    this.tracker.startIngest(head);
+    const done = new Set(head.done ?? []);
+    const input: DailyChildInput = {
+      pipeline: this.settings.pipeline,
+      logicalDate: head.date,
+      rerun: head.rerun,
+      stages: this.tracker.laneIngestStages.filter((id) => !done.has(id)),
+    };
+    this.startChild(head, input, `${this.settings.pipeline} ${head.date}: backfill CDC windows`, (o) => {
+      this.tracker.ingestFinished(head, o.done, o.elapsedMs, o.problem);
+    });
+    return true;
+  }
+
   private dataInput(entry: BackfillDate): DailyChildInput {
+    const ranInIngestLane = new Set(this.tracker.laneIngestStages);
     return {
       pipeline: this.settings.pipeline,
       logicalDate: entry.date,
-      rerun: entry.rerun,
+      // A date whose CDC windows the ingest lane just ran has run now.
+      rerun: entry.rerun || (entry.done?.length ?? 0) > 0,
       deferDimensionMerges: true,
-      // `all` runs every stage again, done or not.
-      ...(this.settings.only === 'all' ? { stages: this.state.stages.map((s) => s.id) } : {}),
+      // `all` runs every stage again, done or not (the ingest lane has just run the CDC windows).
+      ...(this.settings.only === 'all'
+        ? { stages: this.state.stages.map((s) => s.id).filter((id) => !ranInIngestLane.has(id)) }
+        : {}),
     };
   }
 

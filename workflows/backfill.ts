@@ -1,13 +1,21 @@
 /**
  * Runs a pipeline over a range of dates: one child `dailyPipeline` per date (id `<pipeline>/<date>`)
- * under a concurrency cap, skipping dates that need nothing. Rule 9 holds across dates: each date's
- * data phase runs without its SCD2 merges, and a single dimension lane then runs the merges one date
- * at a time, oldest first, whatever the order of the data phases. No child ever waits for another,
+ * under a concurrency cap, skipping dates that need nothing. Two things must go in date order across
+ * dates, so they run in lanes of their own, one date at a time, oldest first: the CDC windows (DMS
+ * stages, the ingest lane), before a date's data phase, because each window starts where the previous
+ * date's stopped; and the SCD2 merges (rule 9, the dimension lane), after it, whatever the order of
+ * the data phases, which run in parallel without them. No child ever waits for another,
  * so neither the cap nor `order: newest` can deadlock, and the run can always drain and continue as
  * new. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
  */
 import { workflowNowMs } from './workflow-clock';
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { BackfillActivities, BackfillInput } from '../core/backfill-contracts';
 import type {
   BackfillProgress,
@@ -41,6 +49,9 @@ const { describeBackfill } = proxyActivities<BackfillActivities>({
   summary: 'check the request and read which dates ran and which stages are done',
 });
 
+/** Versioning marker: CDC windows of the dates run in an ingest lane, one date at a time, oldest first. */
+export const ORDERED_INGEST_PATCH = 'backfill-ordered-ingest';
+
 export async function backfill(input: BackfillInput, carried?: BackfillState): Promise<BackfillProgress> {
   const settings = validateBackfillInput(input);
   // What the progress query shows: a placeholder until the dates are read.
@@ -60,7 +71,8 @@ export async function backfill(input: BackfillInput, carried?: BackfillState): P
   const state =
     carried ??
     initialBackfillState(await describeRange(settings.from, settings.to), settings, new Date().toISOString());
-  const tracker = new BackfillTracker(state, settings);
+  // Backfills started before the ingest lane existed replay without it.
+  const tracker = new BackfillTracker(state, settings, { orderedIngest: patched(ORDERED_INGEST_PATCH) });
   view.tracker = tracker;
   view.status = settings.dryRun ? 'dry-run' : 'running';
   if (settings.dryRun) return tracker.progress('dry-run', workflowNowMs());

@@ -12,6 +12,7 @@ import type { MemoryRunState } from './memory-run-state';
 export const shop = loadPipelines().shop!;
 export const shopStageIds = shop.stages.map((s) => s.id);
 export const scd2StageIds = shop.stages.filter((s) => s.kind === 'scd2').map((s) => s.id);
+export const cdcStageIds = shop.stages.filter((s) => s.kind === 'dms').map((s) => s.id);
 
 const environment: Environment = {
   name: 'test',
@@ -47,6 +48,8 @@ export class StageLog {
   peakDates = 0;
   /** Most calls of one SCD2 stage (one dimension) running at the same moment, any dates. */
   peakMergesPerDimension = 0;
+  /** Most CDC windows (DMS stage calls, any dates) running at the same moment. */
+  peakCdcWindows = 0;
 
   begin(input: StageInput): StageCall {
     const { logicalDate: date, stageId: stage, generation } = input.identity;
@@ -54,6 +57,12 @@ export class StageLog {
     this.calls.push(call);
     const running = this.calls.filter((c) => !c.ended);
     this.peakDates = Math.max(this.peakDates, new Set(running.map((c) => c.date)).size);
+    if (cdcStageIds.includes(stage)) {
+      this.peakCdcWindows = Math.max(
+        this.peakCdcWindows,
+        running.filter((c) => cdcStageIds.includes(c.stage)).length,
+      );
+    }
     if (scd2StageIds.includes(stage)) {
       this.peakMergesPerDimension = Math.max(
         this.peakMergesPerDimension,
