@@ -29,7 +29,7 @@ import {
 import { type DailyPipelineInput, validateDailyInput } from './daily-input';
 import { describeFailure } from './failure-text';
 import { RunPublisher } from './run-publisher';
-import { runDag } from './run-dag';
+import { type DagCallbacks, runDag } from './run-dag';
 
 export const progressQuery = defineQuery<DailyRunReport>('progress');
 
@@ -47,6 +47,9 @@ const { planDailyRun } = proxyActivities<PipelineActivities>({
  * activity's completion is a history event and replays in the order it happened.
  */
 const RECORD_STAGE_DONE_AS_ACTIVITY_PATCH = 'record-stage-done-as-activity';
+
+/** A reset run (runId differs from the started event's) retries the stages that failed before the reset. */
+const RESET_RUN_RETRIES_FAILED_STAGES_PATCH = 'reset-run-retries-failed-stages';
 
 const { recordStageDone: recordStageDoneActivity } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '1 minute',
@@ -111,10 +114,12 @@ export async function dailyPipeline(
 
   const byId = new Map(report.stages.map((s) => [s.id, s]));
   const runnable = plan.stages.filter((s) => !s.doneEarlier && !s.notSelected && !deferred.has(s.id));
-  const runnableIds = new Set(runnable.map((s) => s.id));
-  const nodes = runnable.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => runnableIds.has(d)) }));
+  const dagOf = (stages: PlannedStage[]) => {
+    const ids = new Set(stages.map((s) => s.id));
+    return stages.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => ids.has(d)) }));
+  };
 
-  const { cancellation } = await runDag(nodes, plan.maxConcurrentStages, {
+  const callbacks: DagCallbacks<PlannedStage> = {
     run: async (stage) => {
       const stageReport = byId.get(stage.id)!;
       stageReport.status = 'running';
@@ -147,7 +152,28 @@ export async function dailyPipeline(
         error: `not run: ${blockedBy} did not succeed`,
       });
     },
-  });
+  };
+  let { cancellation } = await runDag(dagOf(runnable), plan.maxConcurrentStages, callbacks);
+
+  // The decision to fail is taken in the run's last workflow task. A person who fixed the cause and
+  // reset the run to that task (Temporal UI "Reset") gets it taken again, here in a new run: the
+  // stages that failed, and those they blocked, run once more (same generation: start-or-attach).
+  const unfinished = runnable.filter((s) => ['failed', 'blocked'].includes(byId.get(s.id)!.status));
+  if (
+    cancellation === undefined &&
+    unfinished.length > 0 &&
+    info.runId !== info.originalExecutionRunId &&
+    patched(RESET_RUN_RETRIES_FAILED_STAGES_PATCH)
+  ) {
+    for (const stage of unfinished) {
+      const stageReport = byId.get(stage.id)!;
+      stageReport.status = 'pending';
+      delete stageReport.error;
+      delete stageReport.finishedAt;
+    }
+    ui.publish(report);
+    ({ cancellation } = await runDag(dagOf(unfinished), plan.maxConcurrentStages, callbacks));
+  }
 
   if (cancellation !== undefined) {
     for (const stage of report.stages)

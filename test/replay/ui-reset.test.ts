@@ -8,7 +8,9 @@
  * What the UI offers and what it does with this workflow:
  * - the task before the failed stage (the WorkflowTaskCompleted that scheduled it): the stage runs
  *   again and the day completes; stages that had finished attach to their AWS runs, nothing starts twice;
- * - the last workflow task: the recorded failure is replayed and the run fails the same way again.
+ * - the last workflow task (the one that decided to fail): the new run sees it is a reset run and runs
+ *   the failed stage and the stages it blocked once more; the finished ones are not touched, and the
+ *   day completes.
  * A stage whose AWS job itself ended FAILED is rerun with `medallion rerun --failed` (a new generation,
  * fresh keys); a reset keeps the generation, so it reattaches to that failed job.
  */
@@ -24,18 +26,25 @@ import { searchAttributeKeys } from '../../core/search-attributes';
 import { startTestStack, type TestStack } from './local-stack-fixture';
 
 const { EventType, ResetReapplyType } = temporal.api.enums.v1;
-const WORKFLOW_ID = 'shop/2026-01-15';
+const FIRST_DAY = '2026-01-15';
+const SECOND_DAY = '2026-01-16';
+const WORKFLOW_ID = `shop/${FIRST_DAY}`;
 
 let t: TestStack;
 let failedRunId: string;
 let failure: DailyRunReport & { message: string };
 
 /** The request the UI's Reset dialog sends (workflow.reset route → ResetWorkflowExecution). */
-async function resetLikeTheUi(client: Client, runId: string, eventId: EventId): Promise<string> {
+async function resetLikeTheUi(
+  client: Client,
+  runId: string,
+  eventId: EventId,
+  workflowId = WORKFLOW_ID,
+): Promise<string> {
   const response: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse =
     await client.workflowService.resetWorkflowExecution({
       namespace: 'default',
-      workflowExecution: { workflowId: WORKFLOW_ID, runId },
+      workflowExecution: { workflowId, runId },
       workflowTaskFinishEventId: eventId,
       resetReapplyType: ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
       requestId: randomUUID(),
@@ -44,8 +53,8 @@ async function resetLikeTheUi(client: Client, runId: string, eventId: EventId): 
   return response.runId!;
 }
 
-async function historyOf(runId: string): Promise<History> {
-  return t.stack.client.workflow.getHandle(WORKFLOW_ID, runId).fetchHistory();
+async function historyOf(runId: string, workflowId = WORKFLOW_ID): Promise<History> {
+  return t.stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
 }
 
 /** Event ids are int64 (Long) in the API. */
@@ -72,16 +81,18 @@ interface RunOutcome {
   report: (DailyRunReport & { message?: string }) | undefined;
 }
 
-async function outcomeOf(runId: string): Promise<RunOutcome> {
-  const handle = t.stack.client.workflow.getHandle(WORKFLOW_ID, runId);
+async function outcomeOf(runId: string, workflowId = WORKFLOW_ID): Promise<RunOutcome> {
+  const handle = t.stack.client.workflow.getHandle(workflowId, runId);
   return handle.result().then(
     (report): RunOutcome => ({ status: 'COMPLETED', report }),
     (error: unknown): RunOutcome => ({ status: 'FAILED', report: failureReport(error) }),
   );
 }
 
-beforeAll(async () => {
-  t = await startTestStack('2026-01-15');
+/** Runs the day with the DMS task's start refused once (AccessDenied, not retried): the day fails. */
+async function failDay(
+  logicalDate: string,
+): Promise<{ runId: string; failure: DailyRunReport & { message: string } }> {
   await t.stack.emulator.admin.failNextCalls({
     operation: 'dms:StartReplicationTask',
     count: 1,
@@ -91,18 +102,24 @@ beforeAll(async () => {
   });
   const handle = await startDailyRun(t.stack.client, {
     pipeline: 'shop',
-    logicalDate: '2026-01-15',
+    logicalDate,
     taskQueue: t.taskQueue,
   });
-  failure = await handle.result().then(
+  const failure = await handle.result().then(
     () => {
       throw new Error('the scripted AccessDenied should have failed the day');
     },
     (error: unknown) => failureReport(error)!,
   );
-  failedRunId = (await handle.describe()).runId;
+  const runId = (await handle.describe()).runId;
   // The person fixes the cause: the emulator answers StartReplicationTask normally again.
   await t.stack.emulator.admin.resetScript();
+  return { runId, failure };
+}
+
+beforeAll(async () => {
+  t = await startTestStack(FIRST_DAY);
+  ({ runId: failedRunId, failure } = await failDay(FIRST_DAY));
 }, 90_000);
 
 afterAll(async () => {
@@ -119,17 +136,6 @@ it('fails the day on the refused DMS start, blocking only what depends on it', (
     silver_accounts: 'succeeded',
   });
   expect(failure.message).toContain('AccessDeniedFault');
-});
-
-it('replays the recorded failure when reset to the last workflow task', async () => {
-  const runId = await resetLikeTheUi(
-    t.stack.client,
-    failedRunId,
-    lastWorkflowTask(await historyOf(failedRunId)),
-  );
-  const outcome = await outcomeOf(runId);
-  expect(outcome.status).toBe('FAILED');
-  expect(outcome.report?.message).toBe(failure.message);
 });
 
 it('completes the day when reset to the workflow task that started the failed stage', async () => {
@@ -155,6 +161,35 @@ it('completes the day when reset to the workflow task that started the failed st
   expect(added).toContainEqual(expect.stringMatching(/^StartJobRun md-silver-orders-g0-/));
 
   const description = await t.stack.client.workflow.getHandle(WORKFLOW_ID).describe();
+  expect(description.runId).toBe(runId);
+  expect(description.typedSearchAttributes.get(searchAttributeKeys.status)).toBe('succeeded');
+});
+
+it('completes the day when reset to its last workflow task, starting only what had not finished', async () => {
+  // A second day (the first is reset above), failed the same way; its CDC window follows the first's.
+  const workflowId = `shop/${SECOND_DAY}`;
+  const { runId: failedRun, failure: secondFailure } = await failDay(SECOND_DAY);
+  expect(secondFailure.stages.find((s) => s.id === 'ingest_oltp')?.status).toBe('failed');
+  const startsBefore = t.stack.emulator.admin.startCalls({ outcome: 'started' }).length;
+  const history = await historyOf(failedRun, workflowId);
+  const runId = await resetLikeTheUi(t.stack.client, failedRun, lastWorkflowTask(history), workflowId);
+  const outcome = await outcomeOf(runId, workflowId);
+  expect(outcome.status).toBe('COMPLETED');
+  expect(outcome.report!.stages.every((s) => s.status === 'succeeded')).toBe(true);
+  expect(outcome.report!.generation).toBe(0);
+
+  // What started after the reset: the DMS window and the stages it had blocked, each once; none of the
+  // stages that had finished before the reset (the CRM branch) started again.
+  const added = t.stack.emulator.admin
+    .startCalls({ outcome: 'started' })
+    .slice(startsBefore)
+    .map((c) => `${c.operation} ${c.idempotencyKey ?? c.resource}`);
+  expect(added.filter((a) => a.startsWith('StartReplicationTask'))).toHaveLength(1);
+  expect(added).toContainEqual(expect.stringMatching(/^StartJobRun md-silver-orders-g0-/));
+  expect(added).not.toContainEqual(expect.stringMatching(/md-(ingest-crm|silver-accounts)-/));
+  expect(new Set(added).size).toBe(added.length);
+
+  const description = await t.stack.client.workflow.getHandle(workflowId).describe();
   expect(description.runId).toBe(runId);
   expect(description.typedSearchAttributes.get(searchAttributeKeys.status)).toBe('succeeded');
 });
