@@ -1,0 +1,231 @@
+/**
+ * A 365-day backfill of `shop` against the emulator with zero job latency
+ * (`npx tsx bench/backfill-year.ts [--days 365] [--max-concurrent 4]`).
+ * Goal: wall time <= 90 s on 2 cores. Also prints the worker's peak RSS and history events per child.
+ *
+ * Set-up: the Temporal dev server and the AWS emulator (its runs take no time: transitionMs and
+ * runMs 0) each in a process of their own; the production worker in this process, so this process's
+ * peak RSS is the worker's (plus the small driver). Stage activities poll the emulator every 20 ms
+ * instead of the local default 250 ms: the emulated jobs finish at once, the pipeline's work (SQL on
+ * DuckDB in the emulator, workflow and activity round trips) is what is measured. The range starts at
+ * the shop's first day (DMS full load) and the backfill starts every date as a never-run date.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { type DevServer, startDevServer } from '../cli/local/dev-server';
+import type { BackfillProgress } from '../core/backfill-report';
+import { progressLine } from '../core/backfill-report';
+import { addDays } from '../core/dates';
+import type { DailyRunReport } from '../core/run-report';
+import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
+import { freePort } from '../scripts/net';
+import { parseWorkerConfig } from '../workers/config';
+import { localEnvironment } from '../workers/local-environment';
+import { createMedallionWorker } from '../workers/worker';
+import { backfill, backfillProgressQuery } from '../workflows/backfill';
+
+const GOAL_MS = 90_000;
+const FIRST_DAY = '2025-01-01';
+const BUCKET = 'medallion-lake';
+const TASK_QUEUE = 'bench-backfill';
+
+const { values: flags } = parseArgs({
+  options: {
+    days: { type: 'string', default: '365' },
+    'max-concurrent': { type: 'string', default: '4' },
+  },
+});
+const days = Number(flags.days);
+const maxConcurrent = Number(flags['max-concurrent']);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function startEmulatorProcess(dataDir: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  const configFile = path.join(dataDir, 'emulator.json');
+  const config = buildShopEmulatorConfig({
+    bucket: BUCKET,
+    seed: 42,
+    timeZone: 'Europe/Berlin',
+    firstDay: FIRST_DAY,
+    timing: { transitionMs: 0, runMs: 0 },
+  });
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.resolve(__dirname, '../emulator/main.ts'),
+      ...['--data-dir', path.join(dataDir, 'aws'), '--port', '0', '--config', configFile],
+      ...['--first-day', FIRST_DAY, '--log-level', 'warn'],
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { endpoint: chunk.toString().trim().split('\n')[0]!, child };
+}
+
+function summarize(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const mean = Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+  return `min ${sorted[0]}, median ${at(0.5)}, p95 ${at(0.95)}, max ${sorted.at(-1)}, mean ${mean}`;
+}
+
+interface ChildRun {
+  events: number;
+  wallMs: number;
+  stages: { id: string; status: string; startedAt?: string; finishedAt?: string }[];
+}
+
+/** The backfill's three kinds of child run, told apart by the stages each ran. */
+async function childKinds(
+  client: Client,
+  children: WorkflowExecutionInfo[],
+): Promise<Map<string, ChildRun[]>> {
+  const kinds = new Map<string, ChildRun[]>();
+  for (const child of children) {
+    const report = (await client.workflow
+      .getHandle(child.workflowId, child.runId)
+      .result()) as DailyRunReport;
+    const ran = report.stages.filter((s) => s.status === 'succeeded');
+    const kind = ran.every((s) => s.kind === 'dms')
+      ? 'CDC windows'
+      : ran.some((s) => s.kind === 'scd2')
+        ? 'dimension merges'
+        : 'data phase';
+    const run: ChildRun = {
+      events: child.historyLength,
+      wallMs: (child.closeTime ?? child.startTime).getTime() - child.startTime.getTime(),
+      stages: ran,
+    };
+    kinds.set(kind, [...(kinds.get(kind) ?? []), run]);
+  }
+  return kinds;
+}
+
+function stageTimes(kinds: Map<string, ChildRun[]>): Map<string, number[]> {
+  const times = new Map<string, number[]>();
+  for (const runs of kinds.values()) {
+    for (const stage of runs.flatMap((r) => r.stages)) {
+      if (!stage.startedAt || !stage.finishedAt) continue;
+      const ms = Date.parse(stage.finishedAt) - Date.parse(stage.startedAt);
+      times.set(stage.id, [...(times.get(stage.id) ?? []), ms]);
+    }
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error('--days: use 1 to 366');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-bench-backfill-'));
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    const devServer: DevServer = await startDevServer(dataDir, await freePort(), await freePort());
+    stops.push(() => devServer.stop());
+    const emulator = await startEmulatorProcess(dataDir);
+    stops.push(async () => {
+      emulator.child.kill('SIGTERM');
+      await once(emulator.child, 'exit');
+    });
+    const emulatorConfig = buildShopEmulatorConfig({
+      bucket: BUCKET,
+      seed: 42,
+      timeZone: 'Europe/Berlin',
+      firstDay: FIRST_DAY,
+    });
+    const config = parseWorkerConfig(
+      {
+        temporal: { address: devServer.address, namespace: 'default', taskQueue: TASK_QUEUE },
+        environment: {
+          ...localEnvironment(emulator.endpoint, emulatorConfig, BUCKET),
+          poll: { initialInterval: '10ms', maxInterval: '50ms', backoffCoefficient: 1.5 },
+        },
+      },
+      'bench',
+    );
+    const { worker, connection: workerConnection } = await createMedallionWorker(config);
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+    });
+    const connection = await Connection.connect({ address: devServer.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+
+    const to = addDays(FIRST_DAY, days - 1);
+    say(
+      `backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, zero job latency`,
+    );
+    const started = Date.now();
+    const handle = await client.workflow.start(backfill, {
+      taskQueue: TASK_QUEUE,
+      workflowId: `shop/backfill/${FIRST_DAY}..${to}`,
+      args: [{ pipeline: 'shop', from: FIRST_DAY, to, maxConcurrent }],
+    });
+    const ticker = setInterval(() => {
+      handle
+        .query(backfillProgressQuery)
+        .then((p) => say(`${((Date.now() - started) / 1000).toFixed(0)} s ${progressLine(p).trim()}`))
+        .catch(() => undefined);
+    }, 10_000);
+    let result: BackfillProgress;
+    try {
+      result = await handle.result();
+    } finally {
+      clearInterval(ticker);
+    }
+    const wallMs = Date.now() - started;
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+    const children: WorkflowExecutionInfo[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowType = 'dailyPipeline'` }))
+      children.push(run);
+    const backfillRuns: WorkflowExecutionInfo[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowType = 'backfill'` }))
+      backfillRuns.push(run);
+
+    const kinds = await childKinds(client, children);
+    say('');
+    say(`dates: ${result.counts.done} succeeded, ${result.counts.failed} failed of ${result.counts.total}`);
+    say(
+      `wall time: ${(wallMs / 1000).toFixed(1)} s (goal <= ${GOAL_MS / 1000} s): ${wallMs <= GOAL_MS ? 'met' : 'NOT met'}`,
+    );
+    say(`per date: ${(wallMs / days).toFixed(0)} ms`);
+    say(`worker peak RSS: ${peakRssMb.toFixed(0)} MB (this process: worker + driver)`);
+    say(
+      `child runs: ${children.length} (${(children.length / days).toFixed(2)} per date: CDC windows, data phase, merges)`,
+    );
+    say(`history events per child run: ${summarize(children.map((c) => c.historyLength))}`);
+    for (const [kind, runs] of kinds) {
+      say(
+        `  ${kind} (${runs.length} runs): events ${summarize(runs.map((r) => r.events))}; ` +
+          `wall ms ${summarize(runs.map((r) => r.wallMs))}`,
+      );
+    }
+    say("stage wall time (start to done, ms), where a date's time goes:");
+    for (const [stage, ms] of stageTimes(kinds)) say(`  ${stage.padEnd(24)} ${summarize(ms)}`);
+    say(
+      `backfill runs (continue-as-new chain): ${backfillRuns.length}, events per run: ${summarize(backfillRuns.map((r) => r.historyLength))}`,
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
