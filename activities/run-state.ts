@@ -70,10 +70,13 @@ export class RunStateStore {
       const page = await this.s3.send(
         new ListObjectsV2Command({ Bucket: prefix.Bucket, Prefix: prefix.Key, ContinuationToken: token }),
       );
-      for (const object of page.Contents ?? []) {
-        const marker = await this.readJson<StageDoneMarker>({ Bucket: prefix.Bucket, Key: object.Key! });
-        if (marker) done[marker.result.stageId] = marker.result;
-      }
+      // A rerun plans after reading every marker of the date: read a page's markers at once.
+      const markers = await Promise.all(
+        (page.Contents ?? []).map((object) =>
+          this.readJson<StageDoneMarker>({ Bucket: prefix.Bucket, Key: object.Key! }),
+        ),
+      );
+      for (const marker of markers) if (marker) done[marker.result.stageId] = marker.result;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return done;
