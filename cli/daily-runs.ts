@@ -14,6 +14,7 @@ import { dailyRunId } from '../core/activity-contracts';
 import type { DailyRunReport, StageReport } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
 import { dailyPipeline, progressQuery } from '../workflows';
+import { noWorkerHint, pollProgress } from './query-progress';
 
 export interface DailyRunRequest {
   pipeline: string;
@@ -105,15 +106,27 @@ export async function followRun(
       say(describeStage(stage));
     }
   };
+  let warned = false;
   while (!finished) {
-    try {
-      show(await handle.query(progressQuery));
-    } catch {
-      // Not planned yet, or closed between two polls.
+    const poll = await pollProgress(handle, progressQuery);
+    if ('answer' in poll) {
+      show(poll.answer);
+      warned = false;
+    } else if ('noWorker' in poll && !warned && !finished) {
+      warned = true;
+      say(noWorkerHint(await taskQueueOf(handle)));
     }
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
   }
   const report = await result;
   show(report);
   return report;
+}
+
+/** The task queue a run waits on, for the no-worker hint; undefined if it cannot be read. */
+export async function taskQueueOf(handle: WorkflowHandle): Promise<string | undefined> {
+  return handle.describe().then(
+    (d) => d.taskQueue,
+    () => undefined,
+  );
 }

@@ -19,6 +19,8 @@ import { type BackfillProgress, progressLine } from '../../core/backfill-report'
 import { searchAttributeKeys } from '../../core/search-attributes';
 import { backfill, backfillProgressQuery } from '../../workflows/backfill';
 import { connectCli } from '../connect';
+import { taskQueueOf } from '../daily-runs';
+import { noWorkerHint, pollProgress } from '../query-progress';
 
 export interface BackfillOptions {
   pipeline: string;
@@ -100,11 +102,16 @@ export async function followBackfill(
     last = line;
     out.write(out.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
   };
+  let warned = false;
   while (!finished) {
-    try {
-      show(await handle.query(backfillProgressQuery));
-    } catch {
-      // Between two runs of a continue-as-new chain, or just closed.
+    const poll = await pollProgress(handle, backfillProgressQuery);
+    if ('answer' in poll) {
+      show(poll.answer);
+      warned = false;
+    } else if ('noWorker' in poll && !warned && !finished) {
+      warned = true;
+      if (out.isTTY && last) out.write('\n');
+      out.write(`${noWorkerHint(await taskQueueOf(handle))}\n`);
     }
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
   }

@@ -1,0 +1,32 @@
+/**
+ * The CLI's progress polls: a query is answered by a worker, so with no worker polling the task queue
+ * it waits for the server's own timeout and the progress display freezes. Each poll gets a deadline
+ * instead, and the caller learns that no worker answered, to say so.
+ */
+import { isGrpcDeadlineError, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+
+export const PROGRESS_QUERY_DEADLINE_MS = 3_000;
+
+export type ProgressPoll<T> = { answer: T } | { noWorker: true } | { unavailable: true };
+
+export async function pollProgress<T>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<T>,
+  deadlineMs = PROGRESS_QUERY_DEADLINE_MS,
+): Promise<ProgressPoll<T>> {
+  try {
+    return { answer: await handle.client.withDeadline(Date.now() + deadlineMs, () => handle.query(query)) };
+  } catch (error) {
+    // Otherwise: not planned yet, between two runs of a continue-as-new chain, or just closed.
+    return isGrpcDeadlineError(error) ? { noWorker: true } : { unavailable: true };
+  }
+}
+
+export function noWorkerHint(taskQueue: string | undefined, deadlineMs = PROGRESS_QUERY_DEADLINE_MS): string {
+  const queue = taskQueue ? ` on task queue "${taskQueue}"` : '';
+  return (
+    `no worker answered the progress query in ${deadlineMs / 1000} s: is a medallion worker running${queue}? ` +
+    '(the run waits for one; progress resumes when it is back)'
+  );
+}
