@@ -1,9 +1,12 @@
 /**
- * The one input field the backfill adds to the daily runs it starts:
- *   { ..., "deferDimensionMerges": true }
- * The run then does every stage except the SCD2 merges and the stages downstream of them; the
- * backfill runs those afterwards in its dimension lane, one date at a time in date order (rule 9).
- * Taken off the input before the daily input is checked, so runs without it behave as before.
+ * The input fields the backfill adds to the daily runs it starts, taken off the input before the
+ * daily input is checked, so runs without them behave as before:
+ * - `"deferDimensionMerges": true`: the run does every stage except the SCD2 merges and the stages
+ *   downstream of them; the backfill runs those afterwards in its dimension lane, one date at a time
+ *   in date order (rule 9);
+ * - `"runChain": "<id>"`: the run chain the run belongs to. The backfill runs a date in up to three
+ *   runs (CDC windows, data phase, merges) over disjoint stages; as one chain they share one
+ *   generation, so the date's idempotency keys and SCD2 batch ids are those of a single daily run.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../core/errors';
@@ -11,26 +14,41 @@ import type { StageReport } from '../core/run-report';
 
 export interface BackfillChildFlags {
   deferDimensionMerges?: boolean;
+  runChain?: string;
 }
 
 /** Versioning marker (patched()) of the deferral: only runs started with the flag take it. */
 export const DEFER_DIMENSION_MERGES_PATCH = 'backfill-defer-dimension-merges';
 
-export function takeBackfillChildFlags(raw: unknown): { rest: unknown; deferDimensionMerges: boolean } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !('deferDimensionMerges' in raw)) {
+export function takeBackfillChildFlags(raw: unknown): {
+  rest: unknown;
+  deferDimensionMerges: boolean;
+  runChain?: string;
+} {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { rest: raw, deferDimensionMerges: false };
   }
-  const { deferDimensionMerges, ...rest } = raw as Record<string, unknown>;
-  if (typeof deferDimensionMerges !== 'boolean') {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      nonRetryable: true,
-      message:
-        'invalid input field "deferDimensionMerges": use true or false (set by the backfill workflow; leave it out otherwise)',
-      details: [{ field: 'deferDimensionMerges', problem: 'use true or false' }],
-    });
+  const { deferDimensionMerges, runChain, ...rest } = raw as Record<string, unknown>;
+  if (deferDimensionMerges !== undefined && typeof deferDimensionMerges !== 'boolean') {
+    throw invalidFlag('deferDimensionMerges', 'use true or false');
   }
-  return { rest, deferDimensionMerges };
+  if (runChain !== undefined && (typeof runChain !== 'string' || runChain.length === 0)) {
+    throw invalidFlag('runChain', 'use a non-empty string');
+  }
+  return {
+    rest,
+    deferDimensionMerges: deferDimensionMerges ?? false,
+    ...(runChain !== undefined ? { runChain } : {}),
+  };
+}
+
+function invalidFlag(field: string, problem: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    nonRetryable: true,
+    message: `invalid input field "${field}": ${problem} (set by the backfill workflow; leave it out otherwise)`,
+    details: [{ field, problem }],
+  });
 }
 
 /** How a deferred stage shows in the daily run's report and the UI. */

@@ -253,7 +253,11 @@ export class BackfillRun {
     const work = async () => {
       let outcome: ChildOutcome;
       try {
-        outcome = await runDailyChild(input, summary, this.markersOf);
+        outcome = await runDailyChild(
+          { ...input, runChain: this.runChainOf(entry) },
+          summary,
+          this.markersOf,
+        );
       } catch (error) {
         outcome = isCancellation(error)
           ? { done: [], cancelled: true }
@@ -273,6 +277,12 @@ export class BackfillRun {
       this.dirty = true;
     };
     void this.children.run(work);
+  }
+
+  /** One run chain per date and backfill (its continue-as-new runs included): one generation per date. */
+  private runChainOf(entry: BackfillDate): string {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    return `${workflowId}@${firstExecutionRunId}/${entry.date}`;
   }
 
   private publish(status: BackfillStatus): void {

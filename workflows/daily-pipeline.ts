@@ -75,7 +75,7 @@ const { recordStageDone: recordStageDoneLocally } = proxyLocalActivities<Pipelin
 export async function dailyPipeline(
   rawInput: DailyPipelineInput & BackfillChildFlags,
 ): Promise<DailyRunReport> {
-  const { rest, deferDimensionMerges } = takeBackfillChildFlags(rawInput);
+  const { rest, deferDimensionMerges, runChain } = takeBackfillChildFlags(rawInput);
   const input = validateDailyInput(rest);
   const info = workflowInfo();
   const report: DailyRunReport = {
@@ -93,7 +93,7 @@ export async function dailyPipeline(
   const plan = await planDailyRun({
     pipeline: input.pipeline,
     rerun: input.rerun,
-    runChainId: info.firstExecutionRunId,
+    runChainId: runChain ?? info.firstExecutionRunId,
     nowUtc: new Date().toISOString(),
     ...(input.logicalDate ? { logicalDate: input.logicalDate } : {}),
     ...(scheduledAt ? { scheduledStartTime: scheduledAt.toISOString() } : {}),
