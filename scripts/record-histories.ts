@@ -12,8 +12,8 @@
  * format the Temporal UI's "Download" and `temporal workflow show --output json` produce, so a history
  * taken from production can be dropped next to them. test/histories/README.md lists what was recorded.
  *
- * To add a scenario (e.g. the backfill with continue-as-new once workflows/backfill*.ts exists), add
- * one entry to `scenarios` below: give it the next free logical date and return the runs to keep.
+ * To add a scenario, add one entry to `scenarios` below: give it the next free logical dates (after
+ * the last date an earlier scenario uses) and return the runs to keep.
  * Re-record only when you mean to: old histories are the point, they must keep replaying on new code.
  */
 import { execFileSync } from 'node:child_process';
@@ -29,14 +29,21 @@ import {
 import { tmpdir } from 'node:os';
 import { parseArgs as parseCliArgs } from 'node:util';
 import path from 'node:path';
-import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { DailyRunReport, StageReport } from '../core/run-report';
+import { startBackfill } from '../cli/commands/backfill';
 import { startDailyRun } from '../cli/daily-runs';
 import { type LocalStack, startLocalStack } from '../cli/local/local-stack';
+import { dailyRunId } from '../core/activity-contracts';
+import type { BackfillInput } from '../core/backfill-contracts';
+import { addDays, dateRange } from '../core/dates';
+import type { DailyRunReport, StageReport } from '../core/run-report';
+import { loadPipelines } from '../pipelines/registry';
 import { HISTORIES_DIR, historyToJson } from '../test/replay/history-files';
 import { progressQuery } from '../workflows';
+import type { DailyChildInput } from '../workflows/backfill-children';
 import { WORKFLOWS_PATH } from '../workers/worker';
 
 const quietBundlerLogger = {
@@ -74,6 +81,9 @@ export interface Scenario {
 /** The simulated shop's first day; each scenario takes its own later date (DMS CDC runs in date order). */
 const FIRST_DAY = '2026-01-15';
 const PIPELINE = 'shop';
+/** The backfill scenario's range: the three dates after the daily scenarios' 2026-01-15..17. */
+const BACKFILL_FROM = '2026-01-18';
+const BACKFILL_TO = '2026-01-20';
 
 async function finish(
   ctx: ScenarioContext,
@@ -102,6 +112,114 @@ async function waitForStage(
     if (Date.now() > deadline) throw new Error(`${workflowId}: the awaited stage state never came`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The DMS (CDC window) stages of the pipeline: they run in date order, each window after the last. */
+function cdcStages(): string[] {
+  return loadPipelines()
+    [PIPELINE]!.stages.filter((s) => s.kind === 'dms')
+    .map((s) => s.id);
+}
+
+/**
+ * DMS CDC windows run in date order: each date's window starts where the previous date's stopped. When
+ * a scenario runs alone (`--only`), the dates before `from` never ran on this fresh stack, and the
+ * first window would be a full load from the world's first day instead of one day of CDC. Runs the
+ * missing windows of those dates first (daily runs of the DMS stages only; not recorded).
+ */
+async function ensureEarlierCdcWindows(ctx: ScenarioContext, from: string): Promise<void> {
+  const stages = cdcStages();
+  for (const date of dateRange(FIRST_DAY, addDays(from, -1))) {
+    const workflowId = dailyRunId(PIPELINE, date);
+    const report = await ctx.client.workflow
+      .getHandle(workflowId)
+      .query(progressQuery)
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      });
+    const done = new Set(
+      report?.stages.filter((s) => s.status === 'succeeded' || s.status === 'skipped').map((s) => s.id),
+    );
+    const missing = stages.filter((id) => !done.has(id));
+    if (missing.length === 0) continue;
+    ctx.say(`  ${date}: running the CDC window(s) ${missing.join(', ')} first (not recorded)`);
+    const handle = await startDailyRun(ctx.client, {
+      pipeline: PIPELINE,
+      logicalDate: date,
+      taskQueue: ctx.taskQueue,
+      stages: missing,
+      ...(report ? { rerun: true } : {}),
+    });
+    await handle.result();
+  }
+}
+
+/** Every run of a workflow id, oldest first: the runs of a continue-as-new chain. */
+async function backfillChain(ctx: ScenarioContext, workflowId: string): Promise<RecordedRun[]> {
+  const runs = [];
+  for await (const execution of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runs.push(execution);
+  }
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  const chain = runs.map((execution, i): RecordedRun => {
+    const outcome = execution.status.name;
+    return {
+      part: `${i + 1}-${outcome.toLowerCase().replaceAll('_', '-')}`,
+      workflowId,
+      runId: execution.runId,
+      outcome,
+    };
+  });
+  const outcomes = chain.map((r) => r.outcome);
+  if (
+    chain.length < 2 ||
+    outcomes.slice(0, -1).some((o) => o !== 'CONTINUED_AS_NEW') ||
+    outcomes.at(-1) !== 'COMPLETED'
+  ) {
+    throw new Error(
+      `${workflowId}: expected runs that continued as new, then one that completed; got ${outcomes.join(', ')}`,
+    );
+  }
+  for (const run of chain) ctx.say(`  ${run.part}: ${workflowId} run ${run.runId} ${run.outcome}`);
+  return chain;
+}
+
+/**
+ * The data-phase child run of `date` (its input has deferDimensionMerges), found in the backfill's
+ * histories: the StartChildWorkflowExecutionInitiated event with that input, and the
+ * ChildWorkflowExecutionStarted event answering it, which holds the run id.
+ */
+async function dataPhaseChild(
+  ctx: ScenarioContext,
+  chain: RecordedRun[],
+  date: string,
+): Promise<RecordedRun> {
+  const workflowId = dailyRunId(PIPELINE, date);
+  for (const run of chain) {
+    const history = await ctx.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    const events = history.events ?? [];
+    const initiated = events.find((event) => {
+      const attributes = event.startChildWorkflowExecutionInitiatedEventAttributes;
+      if (attributes?.workflowId !== workflowId) return false;
+      const payload = attributes.input?.payloads?.[0];
+      const input = payload ? defaultPayloadConverter.fromPayload<DailyChildInput>(payload) : undefined;
+      return input?.deferDimensionMerges === true;
+    });
+    if (!initiated) continue;
+    const started = events.find(
+      (event) =>
+        String(event.childWorkflowExecutionStartedEventAttributes?.initiatedEventId) ===
+        String(initiated.eventId),
+    );
+    const runId = started?.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.runId;
+    if (!runId)
+      throw new Error(`${run.workflowId} run ${run.runId}: the data phase of ${date} never started`);
+    const outcome = (await ctx.client.workflow.getHandle(workflowId, runId).describe()).status.name;
+    ctx.say(`  data phase: ${workflowId} run ${runId} ${outcome}`);
+    return { part: `data-phase-${date}`, workflowId, runId, outcome };
+  }
+  throw new Error(`no run of the backfill started the data phase of ${date}`);
 }
 
 export const scenarios: Scenario[] = [
@@ -167,11 +285,29 @@ export const scenarios: Scenario[] = [
       }
     },
   },
-  // Next: { name: 'backfill-continue-as-new', ... } once the backfill workflow is exported from
-  // workflows/index.ts: start a backfill over enough dates (after 2026-01-17) to continue-as-new at
-  // least once, wait for it, then return every run of its chain — visibility lists them:
-  // client.workflow.list({ query: `WorkflowId = '<id>'` }), oldest first — as parts '1', '2', ...
-  // (its child daily runs too, if they are worth keeping).
+  {
+    name: 'backfill-continue-as-new',
+    description:
+      `backfill of ${BACKFILL_FROM}..${BACKFILL_TO} (maxConcurrent 2, childrenPerRun 3): CDC windows in the ` +
+      'ingest lane, data phases, SCD2 merges in the dimension lane; every run of its continue-as-new chain, ' +
+      `and the data-phase child run of ${BACKFILL_FROM}`,
+    async record(ctx) {
+      await ensureEarlierCdcWindows(ctx, BACKFILL_FROM);
+      const input: BackfillInput = {
+        pipeline: PIPELINE,
+        from: BACKFILL_FROM,
+        to: BACKFILL_TO,
+        maxConcurrent: 2,
+        childrenPerRun: 3,
+      };
+      const handle = await startBackfill(ctx.client, ctx.taskQueue, input, (line) => ctx.say(line));
+      // Follows the chain through every continue-as-new to the last run's result.
+      await handle.result();
+      const chain = await backfillChain(ctx, handle.workflowId);
+      const child = await dataPhaseChild(ctx, chain, BACKFILL_FROM);
+      return [...chain, child];
+    },
+  },
 ];
 
 /**
@@ -203,7 +339,7 @@ async function saveHistory(
   return `| ${file} | ${run.workflowId} | ${run.outcome} | ${history.events?.length ?? 0} | ${scenario.description} |`;
 }
 
-function writeReadme(outDir: string, rows: string[]): void {
+function writeReadme(outDir: string, rows: string[], provenance: string[]): void {
   const text = [
     '# Recorded workflow histories',
     '',
@@ -211,7 +347,9 @@ function writeReadme(outDir: string, rows: string[]): void {
     'a change to workflow code that would break a run already in flight fails that test. Gate such',
     'changes with `patched()`; re-record (`npx tsx scripts/record-histories.ts`) only to add scenarios.',
     '',
-    `Recorded with @temporalio/* ${sdkVersion()} at ${sourceVersion()} on the local stack (dev server + AWS emulator).`,
+    'Recorded on the local stack (dev server + AWS emulator), per scenario:',
+    '',
+    ...provenance,
     '',
     '| file | workflow id | outcome | events | scenario |',
     '| --- | --- | --- | --- | --- |',
@@ -288,7 +426,8 @@ async function main(): Promise<void> {
       for (const run of runs) rows.push(await saveHistory(ctx.client, bundle, args.outDir, scenario, run));
       say(`  recorded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
-    writeReadme(args.outDir, mergeRows(args.outDir, rows, chosen));
+    const allRows = mergeRows(args.outDir, rows, chosen);
+    writeReadme(args.outDir, allRows, mergeProvenance(args.outDir, allRows, chosen));
     say(`histories in ${path.relative(process.cwd(), args.outDir) || '.'}/`);
   } finally {
     await stack.stop();
@@ -304,6 +443,30 @@ function mergeRows(outDir: string, fresh: string[], recorded: Scenario[]): strin
     (line) => /^\| [^ ]+\.json \|/.test(line) && !recorded.some((s) => line.startsWith(`| ${s.name}.`)),
   );
   return [...fresh, ...kept].sort();
+}
+
+/**
+ * Which SDK and commit each scenario's files were recorded with: the ones recorded now get today's,
+ * the others keep theirs from the README (from its single "Recorded with" line, in READMEs before
+ * there was one line per scenario).
+ */
+function mergeProvenance(outDir: string, rows: string[], recorded: Scenario[]): string[] {
+  const readme = path.join(outDir, 'README.md');
+  const previous = existsSync(readme) ? readFileSync(readme, 'utf8').split('\n') : [];
+  const legacy = previous
+    .map((line) => /^Recorded with (@temporalio\/\* .+?) on the local stack/.exec(line)?.[1])
+    .find((v) => v !== undefined);
+  const byScenario = new Map<string, string>();
+  for (const line of previous) {
+    const match = /^- ([\w-]+): (.+)$/.exec(line);
+    if (match) byScenario.set(match[1]!, match[2]!);
+  }
+  const now = `@temporalio/* ${sdkVersion()} at ${sourceVersion()}`;
+  for (const scenario of recorded) byScenario.set(scenario.name, now);
+  const names = [...new Set(rows.map((row) => /^\| ([^.| ]+)\./.exec(row)?.[1]))].filter(
+    (name): name is string => name !== undefined,
+  );
+  return names.sort().map((name) => `- ${name}: ${byScenario.get(name) ?? legacy ?? 'unknown'}`);
 }
 
 /** A scenario recorded again replaces all of its files (its parts may have changed). */
