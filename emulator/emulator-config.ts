@@ -112,6 +112,12 @@ const redshiftSchema = z.object({
   clusters: z.array(z.object({ identifier: resourceName, databases: redshiftDatabasesSchema })).default([]),
   /** Rows per GetStatementResult page before a NextToken is returned. */
   resultPageRows: z.number().int().min(1).default(1000),
+  /**
+   * Finished statements kept for DescribeStatement / ListStatements / GetStatementResult. The Data API
+   * forgets a statement 24 hours after it ran; the emulator also bounds how many it keeps, so a long
+   * local history (months of daily runs, a year's backfill) does not rewrite ever larger state.
+   */
+  finishedStatementsKept: z.number().int().min(1).default(500),
 });
 
 export const emulatorConfigSchema = z

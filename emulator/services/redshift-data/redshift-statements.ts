@@ -57,6 +57,9 @@ const listInput = z.object({
   RoleLevel: z.boolean().optional(),
 });
 
+/** The Data API keeps a statement and its result for 24 hours. */
+const STATEMENT_RETENTION_MS = 24 * 60 * 60_000;
+
 type SubmitRequest = z.infer<typeof executeInput> | z.infer<typeof batchInput>;
 
 /** The Redshift Data API's operations over statement records; execution lives in StatementLanes. */
@@ -218,11 +221,35 @@ export class RedshiftStatements {
     };
     for (const [key, value] of Object.entries(optional))
       if (value !== undefined) Object.assign(record, { [key]: value });
+    const forgotten = this.forgetOldStatements(now);
     this.state.data.statements.push(record);
     await this.state.save();
+    await Promise.all(
+      forgotten.flatMap((old) => old.subs.map((_, index) => this.results.delete(`${old.id}:${index + 1}`))),
+    );
     await log('started', record.id);
     this.lanes.submit(record);
     return submitView(record);
+  }
+
+  /**
+   * Drops finished statements the Data API would have forgotten (ended over 24 hours ago) and those
+   * beyond the configured number kept; returns them, so their results can go too.
+   */
+  private forgetOldStatements(now: number): StatementRecord[] {
+    const { statements } = this.state.data;
+    const finished = statements.filter((s) => TERMINAL_STATUSES.includes(s.status));
+    const kept = new Set(
+      finished
+        .filter((s) => now - (s.endedAt ?? s.updatedAt) < STATEMENT_RETENTION_MS)
+        .slice(-this.ctx.config.redshift.finishedStatementsKept),
+    );
+    const forgotten = finished.filter((s) => !kept.has(s));
+    if (forgotten.length > 0) {
+      const gone = new Set(forgotten);
+      this.state.data.statements = statements.filter((s) => !gone.has(s));
+    }
+    return forgotten;
   }
 
   private validateTarget(request: SubmitRequest, sqls: string[]): void {

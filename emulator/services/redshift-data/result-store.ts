@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../runtime/atomic-write';
 import type { Field, StatementResult } from './result-encoding';
 
-/** Statement results kept in the data directory (the Data API caches them for 24 h; here they stay). */
+/** Statement results kept in the data directory (the Data API caches them for 24 h). */
 export class ResultStore {
   constructor(private readonly dir: string) {}
 
@@ -21,6 +21,10 @@ export class ResultStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  async delete(id: string): Promise<void> {
+    await rm(this.path(id), { force: true });
   }
 
   private path(id: string): string {

@@ -1,0 +1,52 @@
+/**
+ * The Data API forgets statements (24 hours after they ran); the emulator also bounds how many finished
+ * ones it keeps, so months of local runs do not grow the state it rewrites on every statement.
+ */
+import {
+  DescribeStatementCommand,
+  type DescribeStatementResponse,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  ListStatementsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-redshift-data';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+
+const target = { WorkgroupName: 'medallion', Database: 'shop' };
+let t: TestEmulator;
+
+beforeAll(async () => {
+  t = await startTestEmulator({
+    redshift: { workgroups: [{ name: 'medallion', databases: ['shop'] }], finishedStatementsKept: 2 },
+  });
+});
+afterAll(() => t.close());
+
+async function run(name: string): Promise<string> {
+  const { Id } = await t.clients.redshift.send(
+    new ExecuteStatementCommand({ ...target, Sql: `SELECT '${name}' AS s`, StatementName: name }),
+  );
+  await waitFor(
+    () => t.clients.redshift.send(new DescribeStatementCommand({ Id })),
+    (d: DescribeStatementResponse) => d.Status === 'FINISHED',
+  );
+  return Id!;
+}
+
+it('keeps the configured number of finished statements, with their results, and forgets older ones', async () => {
+  const ids = [];
+  for (const name of ['first', 'second', 'third', 'fourth']) ids.push(await run(name));
+
+  // Submitting the fourth forgot the first: three finished statements would exceed the two kept.
+  await expect(t.clients.redshift.send(new DescribeStatementCommand({ Id: ids[0] }))).rejects.toBeInstanceOf(
+    ResourceNotFoundException,
+  );
+  await expect(t.clients.redshift.send(new GetStatementResultCommand({ Id: ids[0] }))).rejects.toBeInstanceOf(
+    ResourceNotFoundException,
+  );
+  const listed = await t.clients.redshift.send(new ListStatementsCommand({ Status: 'ALL' }));
+  expect(listed.Statements?.map((s) => s.StatementName)).toEqual(['fourth', 'third', 'second']);
+  const result = await t.clients.redshift.send(new GetStatementResultCommand({ Id: ids[1] }));
+  expect(result.Records).toEqual([[{ stringValue: 'second' }]]);
+});
