@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,8 @@ const GOAL_MS = 90_000;
 const FIRST_DAY = '2025-01-01';
 const BUCKET = 'medallion-lake';
 const TASK_QUEUE = 'bench-backfill';
+/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 const { values: flags } = parseArgs({
   options: {
@@ -68,6 +70,14 @@ async function startEmulatorProcess(dataDir: string): Promise<{ endpoint: string
   );
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { endpoint: chunk.toString().trim().split('\n')[0]!, child };
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc). */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat; after the ") " split, indexes 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 function summarize(values: number[]): string {
@@ -165,6 +175,9 @@ async function main(): Promise<void> {
     say(
       `backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, zero job latency`,
     );
+    const workerCpuBefore = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+    const temporalCpuBefore = processCpuSeconds(devServer.pid);
+    const emulatorCpuBefore = processCpuSeconds(emulator.child.pid);
     const started = Date.now();
     const handle = await client.workflow.start(backfill, {
       taskQueue: TASK_QUEUE,
@@ -184,6 +197,11 @@ async function main(): Promise<void> {
       clearInterval(ticker);
     }
     const wallMs = Date.now() - started;
+    const cpu = {
+      worker: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 - workerCpuBefore,
+      temporal: processCpuSeconds(devServer.pid) - temporalCpuBefore,
+      emulator: processCpuSeconds(emulator.child.pid) - emulatorCpuBefore,
+    };
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
     const children: WorkflowExecutionInfo[] = [];
@@ -200,6 +218,12 @@ async function main(): Promise<void> {
       `wall time: ${(wallMs / 1000).toFixed(1)} s (goal <= ${GOAL_MS / 1000} s): ${wallMs <= GOAL_MS ? 'met' : 'NOT met'}`,
     );
     say(`per date: ${(wallMs / days).toFixed(0)} ms`);
+    const cpuTotal = cpu.worker + cpu.temporal + cpu.emulator;
+    say(
+      `CPU during the backfill: ${cpuTotal.toFixed(0)} s on 2 cores (${((cpuTotal / days) * 1000).toFixed(0)} ms per date): ` +
+        `AWS emulator with DuckDB ${cpu.emulator.toFixed(0)} s, Temporal dev server ${cpu.temporal.toFixed(0)} s, ` +
+        `worker ${cpu.worker.toFixed(0)} s`,
+    );
     say(`worker peak RSS: ${peakRssMb.toFixed(0)} MB (this process: worker + driver)`);
     say(
       `child runs: ${children.length} (${(children.length / days).toFixed(2)} per date: CDC windows, data phase, merges)`,
