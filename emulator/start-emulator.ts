@@ -77,8 +77,8 @@ async function boot(
   unlock: () => Promise<void>,
 ): Promise<RunningEmulator> {
   const log = options.logger ?? pino({ level: 'warn' });
-  const openState = <T>(name: string, initial: () => T) =>
-    StateFile.open<T>(join(dataDir, 'state', `${name}.json`), initial);
+  const openState = <T>(name: string, initial: () => T, persisted?: (data: T) => unknown) =>
+    StateFile.open<T>(join(dataDir, 'state', `${name}.json`), initial, persisted);
 
   const scriptFile = await openState<EmulatorScript>('script', () => structuredClone(config.script));
   const script = new ScriptBook(scriptFile);

@@ -13,9 +13,18 @@ export class StateFile<T> {
   private constructor(
     private readonly path: string,
     readonly data: T,
+    private readonly persisted: (data: T) => unknown,
   ) {}
 
-  static async open<T>(path: string, initial: () => T): Promise<StateFile<T>> {
+  /**
+   * `persisted` picks what is written (default: all of it), so a service can leave out what it can do
+   * without after a restart instead of rewriting it on every save.
+   */
+  static async open<T>(
+    path: string,
+    initial: () => T,
+    persisted: (data: T) => unknown = (data) => data,
+  ): Promise<StateFile<T>> {
     let data: T;
     try {
       data = JSON.parse(await readFile(path, 'utf8')) as T;
@@ -27,7 +36,7 @@ export class StateFile<T> {
       }
       data = initial();
     }
-    return new StateFile(path, data);
+    return new StateFile(path, data, persisted);
   }
 
   /** Persists the current data; resolves once a write that includes every change made so far is on disk. */
@@ -47,6 +56,6 @@ export class StateFile<T> {
   }
 
   private write(): Promise<void> {
-    return writeFileAtomic(this.path, JSON.stringify(this.data));
+    return writeFileAtomic(this.path, JSON.stringify(this.persisted(this.data)));
   }
 }

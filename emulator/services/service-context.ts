@@ -25,7 +25,7 @@ export interface ServiceContext {
   log: Logger;
   sources: SourceSimulator;
   runJobManifest: RunJobManifest;
-  openState<T>(name: string, initial: () => T): Promise<StateFile<T>>;
+  openState<T>(name: string, initial: () => T, persisted?: (data: T) => unknown): Promise<StateFile<T>>;
 }
 
 export interface EmulatedService {

@@ -2,6 +2,8 @@
  * The Data API forgets statements (24 hours after they ran); the emulator also bounds how many finished
  * ones it keeps, so months of local runs do not grow the state it rewrites on every statement.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   DescribeStatementCommand,
   type DescribeStatementResponse,
@@ -49,4 +51,13 @@ it('keeps the configured number of finished statements, with their results, and 
   expect(listed.Statements?.map((s) => s.StatementName)).toEqual(['fourth', 'third', 'second']);
   const result = await t.clients.redshift.send(new GetStatementResultCommand({ Id: ids[1] }));
   expect(result.Records).toEqual([[{ stringValue: 'second' }]]);
+});
+
+it('does not rewrite the SQL of finished statements into its state, yet still describes them', async () => {
+  const id = await run('remembered');
+  const described = await t.clients.redshift.send(new DescribeStatementCommand({ Id: id }));
+  expect(described.QueryString).toBe("SELECT 'remembered' AS s");
+  const state = await readFile(join(t.dataDir, 'state', 'redshift-data-statements.json'), 'utf8');
+  expect(state).toContain(id);
+  expect(state).not.toContain("SELECT 'remembered'");
 });

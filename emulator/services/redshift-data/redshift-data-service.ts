@@ -4,15 +4,17 @@ import type { EmulatedService, ServiceContext } from '../service-context';
 import { RedshiftStatements } from './redshift-statements';
 import { ResultStore } from './result-store';
 import { StatementLanes } from './statement-lanes';
-import type { StatementsState } from './statement-record';
+import { type StatementsState, withoutFinishedSql } from './statement-record';
 import { Warehouse } from './warehouse';
 
 /** Redshift Data API (awsJson1_1, X-Amz-Target RedshiftData.*) running SQL on DuckDB (`warehouse.duckdb`). */
 export async function createRedshiftDataService(ctx: ServiceContext): Promise<EmulatedService> {
-  const state = await ctx.openState<StatementsState>('redshift-data-statements', () => ({
-    nextQueryId: 1000,
-    statements: [],
-  }));
+  const state = await ctx.openState<StatementsState>(
+    'redshift-data-statements',
+    () => ({ nextQueryId: 1000, statements: [] }),
+    withoutFinishedSql,
+  );
+  for (const statement of state.data.statements) for (const sub of statement.subs) sub.sql ??= '';
   const warehouse = new Warehouse(join(ctx.dataDir, 'warehouse.duckdb'));
   const results = new ResultStore(join(ctx.dataDir, 'redshift-data', 'results'));
   const lanes = new StatementLanes(ctx, state, warehouse, results);

@@ -3,6 +3,7 @@ export type StatementStatus = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 
 export const TERMINAL_STATUSES: StatementStatus[] = ['FINISHED', 'FAILED', 'ABORTED'];
 
 export interface SubStatementRecord {
+  /** Not persisted once the statement finished (see withoutFinishedSql): empty after a restart. */
   sql: string;
   status: StatementStatus;
   error?: string;
@@ -49,4 +50,19 @@ export interface StatementsState {
 /** The serial lane a statement runs on: one per workgroup/cluster and database. */
 export function laneOf(statement: StatementRecord): string {
   return `${statement.workgroupName ?? statement.clusterIdentifier}/${statement.database}`;
+}
+
+/**
+ * What the state file keeps: the SQL text only of statements still to run. Loads and merges are
+ * kilobytes of SQL each, and the state is rewritten on every statement transition.
+ */
+export function withoutFinishedSql(state: StatementsState): unknown {
+  return {
+    ...state,
+    statements: state.statements.map((statement) =>
+      TERMINAL_STATUSES.includes(statement.status)
+        ? { ...statement, subs: statement.subs.map(({ sql: _sql, ...sub }) => sub) }
+        : statement,
+    ),
+  };
 }
