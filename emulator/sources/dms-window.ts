@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { datePath } from '../../core/lake-layout';
-import { writeParquetFile, type CellValue } from './parquet-file';
+import { type CellValue, writeParquetFiles } from './parquet-file';
 import type { ShopChange } from './shop-changes';
 import type { ShopSimulationOptions } from './shop-options';
 import {
@@ -51,9 +51,11 @@ export async function writeDmsWindow(
         ...planCdcFiles(prefix, table, changes, request.partitionTimeZone),
       ];
       const columns = [...DMS_HEADER_COLUMNS, ...SHOP_TABLES[table].columns];
-      for (const file of files) {
-        await writeParquetFile(connection, request.resolve(file.uri), columns, file.rows);
-      }
+      await writeParquetFiles(
+        connection,
+        columns,
+        files.map((file) => ({ filePath: request.resolve(file.uri), rows: file.rows })),
+      );
       perTable[table] = {
         rows: files.reduce((sum, file) => sum + file.rows.length, 0),
         files: files.map((file) => file.uri),

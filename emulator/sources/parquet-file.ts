@@ -7,28 +7,60 @@ import { quoteIdentifier, quoteLiteral } from './sql-quote';
 export type CellValue = string | number | Date | null;
 
 const STAGING_TABLE = 'parquet_staging';
+const FILE_COLUMN = '__medallion_file';
+const ROW_COLUMN = '__medallion_row';
 
-/**
- * Writes rows to one Parquet file with DuckDB (COPY ... TO ... (FORMAT parquet)), in the given row
- * order. Written to a temporary name and renamed, so readers never see half a file. Returns its size.
- */
+export interface ParquetFileRows {
+  filePath: string;
+  rows: readonly (readonly CellValue[])[];
+}
+
+/** Writes rows to one Parquet file; see writeParquetFiles. Returns its size. */
 export async function writeParquetFile(
   connection: DuckDBConnection,
   filePath: string,
   columns: readonly ColumnDef[],
   rows: readonly (readonly CellValue[])[],
 ): Promise<number> {
-  await mkdir(dirname(filePath), { recursive: true });
+  const [size] = await writeParquetFiles(connection, columns, [{ filePath, rows }]);
+  return size!;
+}
+
+/**
+ * Writes Parquet files of the same columns with DuckDB, each in its given row order: every row goes
+ * into one staging table once (a DMS window writes dozens of small files), then one
+ * COPY (SELECT ...) TO ... (FORMAT parquet) per file. Each file is written to a temporary name and
+ * renamed, so readers never see half a file. Returns their sizes.
+ */
+export async function writeParquetFiles(
+  connection: DuckDBConnection,
+  columns: readonly ColumnDef[],
+  files: readonly ParquetFileRows[],
+): Promise<number[]> {
+  if (files.length === 0) return [];
   const columnList = columns.map((column) => `${quoteIdentifier(column.name)} ${column.type}`).join(', ');
-  await connection.run(`CREATE OR REPLACE TABLE ${STAGING_TABLE} (${columnList})`);
+  await connection.run(
+    `CREATE OR REPLACE TABLE ${STAGING_TABLE} (${FILE_COLUMN} INTEGER, ${ROW_COLUMN} INTEGER, ${columnList})`,
+  );
   const appender = await connection.createAppender(STAGING_TABLE);
   const writer = DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter });
-  for (const row of rows) writer.appendRow(row);
+  files.forEach((file, fileIndex) => {
+    file.rows.forEach((row, rowIndex) => writer.appendRow([fileIndex, rowIndex, ...row]));
+  });
   writer.flush();
   appender.closeSync();
-  const temporaryPath = `${filePath}.tmp`;
-  await connection.run(`COPY ${STAGING_TABLE} TO ${quoteLiteral(temporaryPath)} (FORMAT parquet)`);
+  const selected = columns.map((column) => quoteIdentifier(column.name)).join(', ');
+  const sizes: number[] = [];
+  for (const [fileIndex, file] of files.entries()) {
+    await mkdir(dirname(file.filePath), { recursive: true });
+    const temporaryPath = `${file.filePath}.tmp`;
+    await connection.run(
+      `COPY (SELECT ${selected} FROM ${STAGING_TABLE} WHERE ${FILE_COLUMN} = ${fileIndex} ORDER BY ${ROW_COLUMN}) ` +
+        `TO ${quoteLiteral(temporaryPath)} (FORMAT parquet)`,
+    );
+    await rename(temporaryPath, file.filePath);
+    sizes.push((await stat(file.filePath)).size);
+  }
   await connection.run(`DROP TABLE ${STAGING_TABLE}`);
-  await rename(temporaryPath, filePath);
-  return (await stat(filePath)).size;
+  return sizes;
 }
