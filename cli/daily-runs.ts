@@ -14,7 +14,7 @@ import { dailyRunId } from '../core/activity-contracts';
 import type { DailyRunReport, StageReport } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
 import { dailyPipeline, progressQuery } from '../workflows';
-import { noWorkerHint, pollProgress } from './query-progress';
+import { watchProgress } from './query-progress';
 
 export interface DailyRunRequest {
   pipeline: string;
@@ -90,10 +90,7 @@ export async function followRun(
   pollMs = 500,
 ): Promise<DailyRunReport> {
   const seen = new Map<string, string>();
-  let finished = false;
-  const result = handle.result().finally(() => {
-    finished = true;
-  });
+  const result = handle.result();
   const show = (report: DailyRunReport) => {
     for (const stage of report.stages) {
       if (
@@ -106,27 +103,8 @@ export async function followRun(
       say(describeStage(stage));
     }
   };
-  let warned = false;
-  while (!finished) {
-    const poll = await pollProgress(handle, progressQuery);
-    if ('answer' in poll) {
-      show(poll.answer);
-      warned = false;
-    } else if ('noWorker' in poll && !warned && !finished) {
-      warned = true;
-      say(noWorkerHint(await taskQueueOf(handle)));
-    }
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
-  }
+  await watchProgress(handle, progressQuery, result, { pollMs, show, warn: say });
   const report = await result;
   show(report);
   return report;
-}
-
-/** The task queue a run waits on, for the no-worker hint; undefined if it cannot be read. */
-export async function taskQueueOf(handle: WorkflowHandle): Promise<string | undefined> {
-  return handle.describe().then(
-    (d) => d.taskQueue,
-    () => undefined,
-  );
 }

@@ -30,3 +30,44 @@ export function noWorkerHint(taskQueue: string | undefined, deadlineMs = PROGRES
     '(the run waits for one; progress resumes when it is back)'
   );
 }
+
+/** The task queue a run waits on, for the no-worker hint; undefined if it cannot be read. */
+export async function taskQueueOf(handle: WorkflowHandle): Promise<string | undefined> {
+  return handle.describe().then(
+    (d) => d.taskQueue,
+    () => undefined,
+  );
+}
+
+export interface WatchOptions<T> {
+  pollMs: number;
+  show(answer: T): void;
+  /** Said once per stretch of polls that no worker answered. */
+  warn(line: string): void;
+}
+
+/** Polls a run's progress until `result` settles (it is the caller's to await for the outcome). */
+export async function watchProgress<T>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<T>,
+  result: Promise<unknown>,
+  options: WatchOptions<T>,
+): Promise<void> {
+  let finished = false;
+  const settled = result.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  let warned = false;
+  while (!finished) {
+    const poll = await pollProgress(handle, query);
+    if ('answer' in poll) {
+      options.show(poll.answer);
+      warned = false;
+    } else if ('noWorker' in poll && !warned && !finished) {
+      warned = true;
+      options.warn(noWorkerHint(await taskQueueOf(handle)));
+    }
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, options.pollMs))]);
+  }
+}

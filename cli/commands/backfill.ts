@@ -19,8 +19,7 @@ import { type BackfillProgress, progressLine } from '../../core/backfill-report'
 import { searchAttributeKeys } from '../../core/search-attributes';
 import { backfill, backfillProgressQuery } from '../../workflows/backfill';
 import { connectCli } from '../connect';
-import { taskQueueOf } from '../daily-runs';
-import { noWorkerHint, pollProgress } from '../query-progress';
+import { watchProgress } from '../query-progress';
 
 export interface BackfillOptions {
   pipeline: string;
@@ -90,11 +89,8 @@ export async function followBackfill(
   out: { write(text: string): void; isTTY?: boolean },
   pollMs = 1000,
 ): Promise<BackfillProgress> {
-  let finished = false;
   let last = '';
-  const result = handle.result().finally(() => {
-    finished = true;
-  });
+  const result = handle.result();
   const show = (progress: BackfillProgress) => {
     const line =
       progress.counts.total === 0 ? `reading which dates ran (${progress.status})…` : progressLine(progress);
@@ -102,19 +98,11 @@ export async function followBackfill(
     last = line;
     out.write(out.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
   };
-  let warned = false;
-  while (!finished) {
-    const poll = await pollProgress(handle, backfillProgressQuery);
-    if ('answer' in poll) {
-      show(poll.answer);
-      warned = false;
-    } else if ('noWorker' in poll && !warned && !finished) {
-      warned = true;
-      if (out.isTTY && last) out.write('\n');
-      out.write(`${noWorkerHint(await taskQueueOf(handle))}\n`);
-    }
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
-  }
+  await watchProgress(handle, backfillProgressQuery, result, {
+    pollMs,
+    show,
+    warn: (line) => out.write(`${out.isTTY && last ? '\n' : ''}${line}\n`),
+  });
   try {
     const progress = await result;
     show(progress);
