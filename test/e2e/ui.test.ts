@@ -5,7 +5,7 @@
  * Uses Debian's /usr/bin/chromium (scripts/provision.ts installs it as root); skipped without it.
  * Screenshots go to a temporary directory, printed at the end.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
@@ -57,7 +57,11 @@ describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`,
       taskQueue: t.taskQueue,
     });
     await handle.result();
-    shotsDir = mkdtempSync(path.join(tmpdir(), 'medallion-ui-e2e-'));
+    // One fixed folder, emptied each run: the last run's screenshots stay for a person to look at,
+    // without a new folder per run piling up.
+    shotsDir = path.join(tmpdir(), 'medallion-ui-e2e');
+    rmSync(shotsDir, { recursive: true, force: true });
+    mkdirSync(shotsDir, { recursive: true });
     profileDir = mkdtempSync(path.join(tmpdir(), 'medallion-chromium-profile-'));
     // A persistent context is how Playwright takes a fresh --user-data-dir.
     browser = await chromium.launchPersistentContext(profileDir, {
