@@ -30,6 +30,9 @@ import { type ChildOutcome, type DailyChildInput, runDailyChild } from './backfi
 import { describeFailure } from './failure-text';
 import { cancelBackfillSignal, pauseBackfillSignal, resumeBackfillSignal } from './backfill-signals';
 
+/** The failure message names this many failed dates; the details carry all of them. */
+const FAILED_DATES_IN_MESSAGE = 3;
+
 export class BackfillRun {
   private readonly children = new CancellationScope();
   private dirty = false;
@@ -118,7 +121,13 @@ export class BackfillRun {
         nonRetryable: true,
         message:
           `${failed.length} of ${progress.counts.total} dates failed: ` +
-          failed.map((d) => `${d.date} (${d.reason ?? 'failed'})`).join('; ') +
+          failed
+            .slice(0, FAILED_DATES_IN_MESSAGE)
+            .map((d) => `${d.date} (${d.reason ?? 'failed'})`)
+            .join('; ') +
+          (failed.length > FAILED_DATES_IN_MESSAGE
+            ? `; and ${failed.length - FAILED_DATES_IN_MESSAGE} more (every date with its reason: the failure details or the progress query)`
+            : '') +
           '. Fix the cause, then run the backfill again: its default "only": "missing" picks up every date ' +
           'not done, including those held back without a run.',
         details: [progress],

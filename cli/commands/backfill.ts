@@ -113,10 +113,21 @@ export async function followBackfill(
     const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
     if (failure instanceof ApplicationFailure) {
       const progress = failure.details?.[0] as BackfillProgress | undefined;
-      if (progress?.counts) show(progress);
-      throw new Error(failure.message);
+      if (!progress?.counts) throw new Error(failure.message);
+      show(progress);
+      throw new BackfillFailedError(progress);
     }
     throw error;
+  }
+}
+
+/** The backfill ended with failed dates: the CLI lists every date, then says what to do. */
+export class BackfillFailedError extends Error {
+  constructor(readonly progress: BackfillProgress) {
+    super(
+      `${progress.counts.failed} of ${progress.counts.total} dates failed (listed above). Fix the cause, then run ` +
+        'the same backfill again: it picks up every date not done (--only missing, the default).',
+    );
   }
 }
 
@@ -147,7 +158,10 @@ export async function backfillCommand(options: BackfillOptions): Promise<void> {
       );
       return;
     }
-    const progress = await followBackfill(handle, process.stdout);
+    const progress = await followBackfill(handle, process.stdout).catch((error: unknown) => {
+      if (error instanceof BackfillFailedError) for (const line of describeDates(error.progress)) say(line);
+      throw error;
+    });
     if (progress.status === 'dry-run') {
       say(
         `dry run: ${progress.counts.total - progress.counts.skipped} of ${progress.counts.total} dates would run`,

@@ -18,6 +18,7 @@ import {
   resumeBackfillSignal,
 } from '../../workflows/backfill';
 import {
+  BackfillFailedError,
   backfillInputFrom,
   followBackfill,
   startBackfill as startFromCli,
@@ -323,23 +324,22 @@ describe('backfill in the time-skipping environment', () => {
   it('a failed CDC window fails its date and holds back later windows; only missing then catches up in order', async () => {
     const store = new MemoryRunState();
     const log = new StageLog();
-    const dates = dateRange('2025-09-11', '2025-09-14');
+    const dates = dateRange('2025-09-11', '2025-09-16');
     const failing = failingUntilHealed(
       (input) => input.identity.logicalDate === dates[1] && input.kind === 'dms',
       'DMS shop-cdc: task failed: source unreachable',
     );
     const activities = backfillTestActivities(store, log, { behaviour: failing.behaviour });
     const range = { pipeline: 'shop', from: dates[0]!, to: dates.at(-1)!, maxConcurrent: 3 };
-    const failure = await runWith(activities, (tq) =>
-      failureOf(startBackfill(tq, range).then((h) => h.result())),
-    );
-    const first = failure.details![0] as BackfillProgress;
-    expect(statusOf(first)).toEqual({
-      [dates[0]!]: 'succeeded',
-      [dates[1]!]: 'failed',
-      [dates[2]!]: 'failed',
-      [dates[3]!]: 'failed',
+    const { failure, cliError } = await runWith(activities, async (tq) => {
+      const handle = await startBackfill(tq, range);
+      const cliError = await followBackfill(handle, { write: () => undefined }, 50).catch((e: unknown) => e);
+      return { failure: await failureOf(handle.result()), cliError };
     });
+    const first = failure.details![0] as BackfillProgress;
+    expect(statusOf(first)).toEqual(
+      Object.fromEntries(dates.map((date, i) => [date, i === 0 ? 'succeeded' : 'failed'])),
+    );
     expect(first.lane.broken).toMatchObject({ ingest_oltp: dates[1] });
     expect(first.dates[1]!.reason).toMatch(/source unreachable/);
     expect(first.dates[2]!.reason).toMatch(
@@ -349,18 +349,21 @@ describe('backfill in the time-skipping environment', () => {
     );
     // No window ran out of order: the later dates' windows never started.
     expect(log.datesOf('ingest_oltp')).toEqual([dates[0], dates[1]]);
+    // The message names a few dates (the details have all); the CLI lists every date, then says what to do.
+    expect(failure.message).toMatch(/^5 of 6 dates failed: .*; and 2 more \(every date with its reason/);
+    expect(cliError).toBeInstanceOf(BackfillFailedError);
+    expect((cliError as BackfillFailedError).message).toMatch(/^5 of 6 dates failed \(listed above\)/);
+    expect((cliError as BackfillFailedError).progress.dates).toHaveLength(6);
 
     failing.heal();
     const second = await runWith(activities, (tq) =>
       startBackfill(tq, { ...range, only: 'missing' }).then((h) => h.result()),
     );
-    expect(statusOf(second)).toEqual({
-      [dates[0]!]: 'skipped',
-      [dates[1]!]: 'succeeded',
-      [dates[2]!]: 'succeeded',
-      [dates[3]!]: 'succeeded',
-    });
-    expect(log.datesOf('ingest_oltp')).toEqual([dates[0], dates[1], dates[1], dates[2], dates[3]]);
+    expect(statusOf(second)).toEqual(
+      Object.fromEntries(dates.map((date, i) => [date, i === 0 ? 'skipped' : 'succeeded'])),
+    );
+    // The first backfill's two windows, then the second's: the failed date's again and the rest.
+    expect(log.datesOf('ingest_oltp')).toEqual([dates[0], dates[1], ...dates.slice(1)]);
     expect(log.peakCdcWindows).toBe(1);
     for (const dimension of scd2StageIds) expect(log.datesOf(dimension), dimension).toEqual(dates);
   });
