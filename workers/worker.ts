@@ -6,6 +6,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { recordingStageDone } from '../activities/stage-done-markers';
 import { createBackfillActivities } from '../activities/backfill';
 import { createPlanActivities } from '../activities/plan-daily-run';
 import { RunStateStore } from '../activities/run-state';
@@ -22,9 +23,10 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 export function buildActivities(config: WorkerConfig, pipelines: Record<string, PipelineSpec>) {
   const clients = buildAwsClients(config.environment);
   const runState = new RunStateStore(clients.s3, config.environment.lakeBucket);
+  const planning = createPlanActivities({ env: config.environment, pipelines, sql: warehouseSql, runState });
   return {
-    ...createActivities(clients),
-    ...createPlanActivities({ env: config.environment, pipelines, sql: warehouseSql, runState }),
+    ...recordingStageDone(createActivities(clients), (request) => planning.recordStageDone(request)),
+    ...planning,
     ...createBackfillActivities({ pipelines, runState }),
   };
 }

@@ -48,6 +48,12 @@ const { planDailyRun } = proxyActivities<PipelineActivities>({
  */
 const RECORD_STAGE_DONE_AS_ACTIVITY_PATCH = 'record-stage-done-as-activity';
 
+/**
+ * The stage activity writes its done marker before it returns (activities/stage-done-markers.ts):
+ * no recordStageDone activity per stage, which was half of a run's activities and workflow tasks.
+ */
+const STAGE_ACTIVITY_RECORDS_DONE_PATCH = 'stage-activity-records-done';
+
 /** A reset run (runId differs from the started event's) retries the stages that failed before the reset. */
 const RESET_RUN_RETRIES_FAILED_STAGES_PATCH = 'reset-run-retries-failed-stages';
 
@@ -126,15 +132,18 @@ export async function dailyPipeline(
       stageReport.startedAt = new Date().toISOString();
       ui.publish(report);
       const result = await runStage(stage);
-      const recordStageDone = patched(RECORD_STAGE_DONE_AS_ACTIVITY_PATCH)
-        ? recordStageDoneActivity
-        : recordStageDoneLocally;
-      await recordStageDone({
-        pipeline: plan.pipeline,
-        logicalDate: plan.logicalDate,
-        generation: plan.generation,
-        result,
-      });
+      // Runs started before the stage activities recorded their own done markers record them here.
+      if (!patched(STAGE_ACTIVITY_RECORDS_DONE_PATCH)) {
+        const recordStageDone = patched(RECORD_STAGE_DONE_AS_ACTIVITY_PATCH)
+          ? recordStageDoneActivity
+          : recordStageDoneLocally;
+        await recordStageDone({
+          pipeline: plan.pipeline,
+          logicalDate: plan.logicalDate,
+          generation: plan.generation,
+          result,
+        });
+      }
       Object.assign(stageReport, fromResult(result), { status: 'succeeded' });
       ui.publish(report);
     },

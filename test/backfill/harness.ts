@@ -1,4 +1,5 @@
 import { createBackfillActivities } from '../../activities/backfill';
+import { recordingStageDone } from '../../activities/stage-done-markers';
 import { createPlanActivities } from '../../activities/plan-daily-run';
 import type { PipelineActivities } from '../../core/activity-contracts';
 import type { BackfillActivities } from '../../core/backfill-contracts';
@@ -108,13 +109,26 @@ export function backfillTestActivities(
     }
     return succeeded(input.identity.stageId);
   };
+  const planning = createPlanActivities({
+    env: environment,
+    pipelines: { shop },
+    sql: warehouseSql,
+    runState: store,
+  });
+  // As the worker does: each stage activity records its done marker before it returns.
+  const stages = recordingStageDone(
+    {
+      runDmsStage: stage,
+      runAppFlowStage: stage,
+      runGlueStage: stage,
+      runEmrServerlessStage: stage,
+      runRedshiftStage: stage,
+    },
+    (request) => planning.recordStageDone(request),
+  );
   return {
-    ...createPlanActivities({ env: environment, pipelines: { shop }, sql: warehouseSql, runState: store }),
+    ...planning,
     ...createBackfillActivities({ pipelines: { shop }, runState: store, attachPollMs: 50 }),
-    runDmsStage: stage,
-    runAppFlowStage: stage,
-    runGlueStage: stage,
-    runEmrServerlessStage: stage,
-    runRedshiftStage: stage,
+    ...stages,
   };
 }

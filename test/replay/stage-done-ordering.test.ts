@@ -12,7 +12,9 @@
  *
  * Fix (workflows/daily-pipeline.ts): stage completion is recorded with a regular activity (its
  * completion is a history event, replayed in the order it happened), gated with
- * patched('record-stage-done-as-activity').
+ * patched('record-stage-done-as-activity'). Since patched('stage-activity-records-done') the stage
+ * activity records its own marker, so a stage's completion event is the only thing the walk waits
+ * for: this test now checks that dependents launch in the order their stages finished, and replay so.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -38,9 +40,8 @@ afterAll(async () => {
 });
 
 /**
- * busy (glue) keeps a workflow task open for 1 s (its recordStageDone is slow) while a and b (glue)
- * finish, so their two completions arrive in ONE workflow task. a's record is slower than b's.
- * fromA (EMR) needs a, fromB (Redshift) needs b; plan order lists fromA first.
+ * busy, a and b (glue) run side by side; b finishes before a, a before busy. fromA (EMR) needs a,
+ * fromB (Redshift) needs b; plan order lists fromA first.
  */
 function twoBranchPlan(): Plan {
   const plan = glueOnlyPlan(
@@ -67,14 +68,12 @@ function twoBranchPlan(): Plan {
 
 function activities(plan: Plan): PipelineActivities {
   const done = (id: string): Promise<StageResult> => Promise.resolve(succeeded(id));
-  const recordDelayMs: Record<string, number> = { busy: 1000, a: 300, b: 0 };
+  const stageMs: Record<string, number> = { busy: 1000, a: 500, b: 200 };
   return {
     planDailyRun: () => Promise.resolve(plan),
-    recordStageDone: async ({ result }) => {
-      await delay(recordDelayMs[result.stageId] ?? 0);
-    },
+    recordStageDone: () => Promise.reject(new Error('stage activities record their own markers now')),
     runGlueStage: async (input) => {
-      if (input.identity.stageId !== 'busy') await delay(200);
+      await delay(stageMs[input.identity.stageId] ?? 0);
       return succeeded(input.identity.stageId);
     },
     runEmrServerlessStage: (input) => done(input.identity.stageId),
@@ -104,7 +103,7 @@ it('a day where two stages finished in one workflow task replays (stage-done mar
   const scheduled = history
     .events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((name): name is string => name === 'runEmrServerlessStage' || name === 'runRedshiftStage');
-  // First execution: b's record finished first, so fromB (Redshift) was launched before fromA (EMR).
+  // b finished first, so fromB (Redshift) was launched before fromA (EMR).
   expect(scheduled).toEqual(['runRedshiftStage', 'runEmrServerlessStage']);
 
   const replay = await Worker.runReplayHistory(
@@ -115,7 +114,7 @@ it('a day where two stages finished in one workflow task replays (stage-done mar
     () => undefined,
     (error: unknown) => error,
   );
-  // Before the record-stage-done-as-activity patch, replay launched them in plan order instead and
-  // failed with a DeterminismViolationError.
+  // Before the record-stage-done-as-activity patch, replay of such a run launched them in plan order
+  // and failed with a DeterminismViolationError.
   expect(replay).toBeUndefined();
 });

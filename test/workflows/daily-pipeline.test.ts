@@ -117,7 +117,8 @@ describe('dailyPipeline in the time-skipping environment', () => {
     });
     expect((await env.currentTimeMs()) - serverStart).toBeGreaterThanOrEqual(6 * 3600_000);
     expect(performance.now() - wallStart).toBeLessThan(20_000);
-    expect(activities.calls.recorded).toEqual(['silver_orders']);
+    // The stage activity records its own done marker: the workflow schedules no recordStageDone.
+    expect(activities.calls.recorded).toEqual([]);
   });
 
   it('retries a stage that fails three times with long backoff, then succeeds', async () => {
