@@ -66,11 +66,15 @@ function wallClock(instantMs: number, timeZone: string): Record<string, number> 
   return fields;
 }
 
-/** Offset of the zone from UTC at an instant, in ms (Berlin in winter: +3_600_000). */
-function zoneOffsetMs(instantMs: number, timeZone: string): number {
+/** The wall clock of an instant in a time zone, as if that wall clock were UTC (ms, whole seconds). */
+export function wallClockMs(instantMs: number, timeZone: string): number {
   const f = wallClock(instantMs, timeZone);
-  const asUtc = Date.UTC(f.year!, f.month! - 1, f.day, f.hour, f.minute, f.second);
-  return asUtc - Math.floor(instantMs / 1000) * 1000;
+  return Date.UTC(f.year!, f.month! - 1, f.day, f.hour, f.minute, f.second);
+}
+
+/** Offset of the zone from UTC at an instant, in ms (Berlin in winter: +3_600_000). */
+export function zoneOffsetMs(instantMs: number, timeZone: string): number {
+  return wallClockMs(instantMs, timeZone) - Math.floor(instantMs / 1000) * 1000;
 }
 
 /** The local calendar date of an instant in a time zone. */

@@ -10,36 +10,8 @@
  * once on every day it fires; the definition loader rejects any other and names the day and the hour
  * the clocks change.
  */
-import { addDays } from '../core/dates';
+import { addDays, wallClockMs, zoneOffsetMs } from '../core/dates';
 import { type DailySlot, slotMatchesDay, timeOfDay } from './daily-slot';
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallClockMs(instantMs: number, timeZone: string): number {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const f: Record<string, number> = {};
-  for (const part of formatter.formatToParts(new Date(instantMs)))
-    if (part.type !== 'literal') f[part.type] = Number(part.value);
-  return Date.UTC(f.year!, f.month! - 1, f.day, f.hour, f.minute, f.second);
-}
-
-/** The zone's offset from UTC at an instant, in ms (Berlin in winter: +3_600_000). */
-function offsetMs(instantMs: number, timeZone: string): number {
-  return wallClockMs(instantMs, timeZone) - Math.floor(instantMs / 1000) * 1000;
-}
 
 function wallMs(isoDate: string, time: Pick<DailySlot, 'hour' | 'minute' | 'second'>): number {
   const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
@@ -58,8 +30,8 @@ export function localTimeOccurrences(
   const wall = wallMs(isoDate, time);
   // The offsets in force around that day (a zone changes its offset at most once a day).
   const offsets = new Set([
-    offsetMs(wall - 36 * 3600_000, timeZone),
-    offsetMs(wall + 36 * 3600_000, timeZone),
+    zoneOffsetMs(wall - 36 * 3600_000, timeZone),
+    zoneOffsetMs(wall + 36 * 3600_000, timeZone),
   ]);
   const instants = [...offsets]
     .map((offset) => wall - offset)
@@ -72,11 +44,11 @@ export function localTimeOccurrences(
 function clockChangeWindow(isoDate: string, timeZone: string): { from: string; to: string } {
   const noon = wallMs(isoDate, { hour: 12, minute: 0, second: 0 });
   let [lo, hi] = [noon - 36 * 3600_000, noon + 12 * 3600_000];
-  const before = offsetMs(lo, timeZone);
-  const after = offsetMs(hi, timeZone);
+  const before = zoneOffsetMs(lo, timeZone);
+  const after = zoneOffsetMs(hi, timeZone);
   while (hi - lo > 1000) {
     const mid = Math.floor((lo + hi) / 2);
-    if (offsetMs(mid, timeZone) === before) lo = mid;
+    if (zoneOffsetMs(mid, timeZone) === before) lo = mid;
     else hi = mid;
   }
   const show = (ms: number) => new Date(ms).toISOString().slice(11, 16);

@@ -3,7 +3,7 @@ import { recordingStageDone } from '../../activities/stage-done-markers';
 import { createPlanActivities } from '../../activities/plan-daily-run';
 import type { PipelineActivities } from '../../core/activity-contracts';
 import type { BackfillActivities } from '../../core/backfill-contracts';
-import type { Environment } from '../../core/environment';
+import { awsTestEnvironment } from '../helpers/aws-test-environment';
 import type { StageInput, StageResult } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
@@ -14,26 +14,6 @@ export const shop = loadPipelines().shop!;
 export const shopStageIds = shop.stages.map((s) => s.id);
 export const scd2StageIds = shop.stages.filter((s) => s.kind === 'scd2').map((s) => s.id);
 export const cdcStageIds = shop.stages.filter((s) => s.kind === 'dms').map((s) => s.id);
-
-const environment: Environment = {
-  name: 'test',
-  region: 'eu-central-1',
-  lakeBucket: 'lake',
-  glue: { sqlRunnerJob: 'sql-runner', crawlers: { silver: 'silver-crawler' } },
-  emrServerless: {
-    applicationId: 'app1',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/emr',
-    entryPoint: 's3://art/sql_runner.py',
-  },
-  dms: { tasks: { shop_cdc: 'arn:aws:dms:eu-central-1:123456789012:task:SHOP' } },
-  appflow: { flows: { crm_accounts: 'crm-accounts' } },
-  warehouse: {
-    dialect: 'redshift',
-    database: 'analytics',
-    workgroupName: 'wg',
-    copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
-  },
-};
 
 export interface StageCall {
   date: string;
@@ -110,7 +90,7 @@ export function backfillTestActivities(
     return succeeded(input.identity.stageId);
   };
   const planning = createPlanActivities({
-    env: environment,
+    env: awsTestEnvironment,
     pipelines: { shop },
     sql: warehouseSql,
     runState: store,

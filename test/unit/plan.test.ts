@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Environment } from '../../core/environment';
+import { awsTestEnvironment } from '../helpers/aws-test-environment';
 import { GLUE_MANIFEST_ARGUMENT, type JobManifest } from '../../core/job-manifest';
 import { buildPlan } from '../../core/plan';
 import { stageRunKey } from '../../core/run-key';
@@ -8,25 +8,7 @@ import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
 
 const shop = loadPipelines().shop!;
-const env: Environment = {
-  name: 'test',
-  region: 'eu-central-1',
-  lakeBucket: 'lake',
-  glue: { sqlRunnerJob: 'sql-runner', crawlers: { silver: 'silver-crawler' } },
-  emrServerless: {
-    applicationId: 'app1',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/emr',
-    entryPoint: 's3://art/sql_runner.py',
-  },
-  dms: { tasks: { shop_cdc: 'arn:aws:dms:eu-central-1:123456789012:task:SHOP' } },
-  appflow: { flows: { crm_accounts: 'crm-accounts' } },
-  warehouse: {
-    dialect: 'redshift',
-    database: 'analytics',
-    workgroupName: 'wg',
-    copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
-  },
-};
+const env = awsTestEnvironment;
 
 const plan = (over: Partial<Parameters<typeof buildPlan>[0]> = {}) =>
   buildPlan({
