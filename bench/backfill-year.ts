@@ -23,6 +23,7 @@ import type { BackfillProgress } from '../core/backfill-report';
 import { progressLine } from '../core/backfill-report';
 import { addDays } from '../core/dates';
 import type { DailyRunReport } from '../core/run-report';
+import type { EmulatorConfig } from '../emulator/emulator-config';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
 import { freePort } from '../scripts/net';
 import { parseWorkerConfig } from '../workers/config';
@@ -47,15 +48,20 @@ const days = Number(flags.days);
 const maxConcurrent = Number(flags['max-concurrent']);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function startEmulatorProcess(dataDir: string): Promise<{ endpoint: string; child: ChildProcess }> {
+/** The shop's emulated account; its runs take no time. */
+const emulatorConfig = buildShopEmulatorConfig({
+  bucket: BUCKET,
+  seed: 42,
+  timeZone: 'Europe/Berlin',
+  firstDay: FIRST_DAY,
+  timing: { transitionMs: 0, runMs: 0 },
+});
+
+async function startEmulatorProcess(
+  dataDir: string,
+  config: EmulatorConfig,
+): Promise<{ endpoint: string; child: ChildProcess }> {
   const configFile = path.join(dataDir, 'emulator.json');
-  const config = buildShopEmulatorConfig({
-    bucket: BUCKET,
-    seed: 42,
-    timeZone: 'Europe/Berlin',
-    firstDay: FIRST_DAY,
-    timing: { transitionMs: 0, runMs: 0 },
-  });
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawn(
     process.execPath,
@@ -70,6 +76,11 @@ async function startEmulatorProcess(dataDir: string): Promise<{ endpoint: string
   );
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { endpoint: chunk.toString().trim().split('\n')[0]!, child };
+}
+
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 /** User + system CPU seconds of a process so far (Linux /proc). */
@@ -139,16 +150,10 @@ async function main(): Promise<void> {
   try {
     const devServer: DevServer = await startDevServer(dataDir, await freePort(), await freePort());
     stops.push(() => devServer.stop());
-    const emulator = await startEmulatorProcess(dataDir);
+    const emulator = await startEmulatorProcess(dataDir, emulatorConfig);
     stops.push(async () => {
       emulator.child.kill('SIGTERM');
       await once(emulator.child, 'exit');
-    });
-    const emulatorConfig = buildShopEmulatorConfig({
-      bucket: BUCKET,
-      seed: 42,
-      timeZone: 'Europe/Berlin',
-      firstDay: FIRST_DAY,
     });
     const config = parseWorkerConfig(
       {
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
     say(
       `backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, zero job latency`,
     );
-    const workerCpuBefore = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+    const workerCpuBefore = ownCpuSeconds();
     const temporalCpuBefore = processCpuSeconds(devServer.pid);
     const emulatorCpuBefore = processCpuSeconds(emulator.child.pid);
     const started = Date.now();
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
     }
     const wallMs = Date.now() - started;
     const cpu = {
-      worker: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 - workerCpuBefore,
+      worker: ownCpuSeconds() - workerCpuBefore,
       temporal: processCpuSeconds(devServer.pid) - temporalCpuBefore,
       emulator: processCpuSeconds(emulator.child.pid) - emulatorCpuBefore,
     };
@@ -215,7 +220,10 @@ async function main(): Promise<void> {
     say('');
     say(`dates: ${result.counts.done} succeeded, ${result.counts.failed} failed of ${result.counts.total}`);
     say(
-      `wall time: ${(wallMs / 1000).toFixed(1)} s (goal <= ${GOAL_MS / 1000} s): ${wallMs <= GOAL_MS ? 'met' : 'NOT met'}`,
+      `wall time: ${(wallMs / 1000).toFixed(1)} s ` +
+        (days === 365
+          ? `(goal <= ${GOAL_MS / 1000} s): ${wallMs <= GOAL_MS ? 'met' : 'NOT met'}`
+          : `(the ${GOAL_MS / 1000} s goal is for --days 365)`),
     );
     say(`per date: ${(wallMs / days).toFixed(0)} ms`);
     const cpuTotal = cpu.worker + cpu.temporal + cpu.emulator;
