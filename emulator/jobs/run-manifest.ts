@@ -1,9 +1,10 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import type { JobManifest } from '../../core/job-manifest';
 import type { JobMetrics } from '../../core/stage-io';
 import type { RunJobManifest } from './job-runner-api';
+import { withScratchConnection } from '../runtime/scratch-duckdb';
 import { containsParquet, emptyDirectory, parquetGlob, writeFileAtomically } from './lake-files';
 import { parseJobManifest, type ValidJobManifest } from './manifest-schema';
 import type { S3PathResolver } from '../sources/source-api';
@@ -33,7 +34,7 @@ export class JobRunError extends Error {
 }
 
 /**
- * Executes a JobManifest on an in-memory DuckDB, with the semantics of core/job-manifest.ts (the
+ * Executes a JobManifest on the emulator's in-memory DuckDB (its own connection, TEMP tables), with the semantics of core/job-manifest.ts (the
  * local twin of jobs/sql_runner.py):
  * 1. inputs become views over read_parquet('<dir>/**\/*.parquet', hive_partitioning, union_by_name);
  *    an absent optional input becomes an empty table typed by its `columns` hint;
@@ -48,20 +49,18 @@ export const runJobManifest: RunJobManifest = async (manifest: JobManifest, reso
   const job = await phase(stageId, 'validating the manifest', () =>
     Promise.resolve(parseJobManifest(manifest)),
   );
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
+  return withScratchConnection(async (connection) => {
     for (const input of job.inputs) {
       await phase(stageId, `registering input '${input.name}' (${input.uri})`, () =>
         registerInput(connection, input, resolve),
       );
     }
     const sql = await phase(stageId, 'preparing the SQL', () => prepareSql(connection, job));
-    await phase(stageId, 'running the SQL', () => connection.run(`CREATE TABLE ${RESULT} AS ${sql}`));
+    await phase(stageId, 'running the SQL', () => connection.run(`CREATE TEMP TABLE ${RESULT} AS ${sql}`));
     const predicate = job.quarantineWhen ?? 'FALSE';
     await phase(stageId, `evaluating quarantineWhen (${predicate})`, () =>
       connection.run(
-        `CREATE TABLE ${FLAGGED} AS SELECT *, COALESCE((${predicate}), FALSE) AS ${FLAG} FROM ${RESULT}`,
+        `CREATE TEMP TABLE ${FLAGGED} AS SELECT *, COALESCE((${predicate}), FALSE) AS ${FLAG} FROM ${RESULT}`,
       ),
     );
     const { outputSelect, quarantineSelect } = await splitQueries(
@@ -80,10 +79,7 @@ export const runJobManifest: RunJobManifest = async (manifest: JobManifest, reso
       writeFileAtomically(resolve(job.metricsUri), `${JSON.stringify(metrics)}\n`),
     );
     return metrics;
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  });
 };
 
 async function phase<T>(stageId: string, description: string, work: () => Promise<T>): Promise<T> {
@@ -103,7 +99,7 @@ async function registerInput(
   const view = quoteIdentifier(input.name);
   if (await containsParquet(dir)) {
     await connection.run(
-      `CREATE VIEW ${view} AS SELECT * FROM read_parquet(${quoteLiteral(parquetGlob(dir))}, hive_partitioning = true, union_by_name = true)`,
+      `CREATE TEMP VIEW ${view} AS SELECT * FROM read_parquet(${quoteLiteral(parquetGlob(dir))}, hive_partitioning = true, union_by_name = true)`,
     );
     return;
   }
@@ -119,7 +115,7 @@ async function registerInput(
     );
   }
   await connection.run(
-    `CREATE TABLE ${view} (${columns.map(([name, type]) => `${quoteIdentifier(name)} ${type}`).join(', ')})`,
+    `CREATE TEMP TABLE ${view} (${columns.map(([name, type]) => `${quoteIdentifier(name)} ${type}`).join(', ')})`,
   );
 }
 

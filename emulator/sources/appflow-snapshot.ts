@@ -1,4 +1,4 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { withScratchConnection } from '../runtime/scratch-duckdb';
 import { writeParquetFile, type CellValue } from './parquet-file';
 import type { ShopSimulationOptions } from './shop-options';
 import { ACCOUNT_COLUMNS, CRM_OBJECT } from './shop-schema';
@@ -31,9 +31,7 @@ export async function writeAppFlowSnapshot(
     ACCOUNT_COLUMNS.map((column) => version.row[column.name as keyof typeof version.row]),
   );
 
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
+  return withScratchConnection(async (connection) => {
     const files: string[] = [];
     let bytesWritten = 0;
     for (let start = 0; start < rows.length; start += RECORDS_PER_FILE) {
@@ -47,8 +45,5 @@ export async function writeAppFlowSnapshot(
       files.push(uri);
     }
     return { recordsProcessed: rows.length, bytesWritten, files };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { withScratchConnection } from '../runtime/scratch-duckdb';
 import { datePath } from '../../core/lake-layout';
 import { type CellValue, writeParquetFiles } from './parquet-file';
 import type { ShopChange } from './shop-changes';
@@ -40,9 +40,7 @@ export async function writeDmsWindow(
   const changes = shopChangeLog(request.seed, request.fromUtc, request.toUtc, options);
   const snapshot = request.fullLoad ? shopSnapshotAt(request.seed, request.fromUtc, options) : undefined;
 
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
+  return withScratchConnection(async (connection) => {
     const perTable: DmsWindowResult['perTable'] = {};
     for (const table of tables) {
       const prefix = `${outputUri}${request.schema}/${table}/`;
@@ -64,10 +62,7 @@ export async function writeDmsWindow(
     const written = changes.filter((change) => tables.includes(change.table));
     const last = written.at(-1)?.commitTs ?? request.fromUtc;
     return { perTable, lastCommitUtc: last.toISOString() };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  });
 }
 
 function planLoadFiles<T extends ShopTable>(

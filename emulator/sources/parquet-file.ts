@@ -40,9 +40,9 @@ export async function writeParquetFiles(
   if (files.length === 0) return [];
   const columnList = columns.map((column) => `${quoteIdentifier(column.name)} ${column.type}`).join(', ');
   await connection.run(
-    `CREATE OR REPLACE TABLE ${STAGING_TABLE} (${FILE_COLUMN} INTEGER, ${ROW_COLUMN} INTEGER, ${columnList})`,
+    `CREATE OR REPLACE TEMP TABLE ${STAGING_TABLE} (${FILE_COLUMN} INTEGER, ${ROW_COLUMN} INTEGER, ${columnList})`,
   );
-  const appender = await connection.createAppender(STAGING_TABLE);
+  const appender = await connection.createAppender(STAGING_TABLE, 'main', 'temp');
   const writer = DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter });
   files.forEach((file, fileIndex) => {
     file.rows.forEach((row, rowIndex) => writer.appendRow([fileIndex, rowIndex, ...row]));

@@ -211,4 +211,38 @@ describe('runJobManifest (DuckDB)', () => {
     const names = [...(await filesWithBytes(lake.dir)).keys()];
     expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('keeps jobs that run at the same time apart, though their inputs have the same name', async () => {
+    await writeParquet(
+      lake.resolve('s3://lake/other/events/dt=2025-03-30/part-00000.parquet'),
+      `SELECT * FROM (VALUES (9::BIGINT, 'z', 1, NULL::VARCHAR)) AS t(id, label, amount, note)`,
+    );
+    const other = manifest({
+      stageId: 'other_job',
+      inputs: [{ name: 'events', uri: 's3://lake/other/events/' }],
+      outputUri: 's3://lake/gold/other/dt=2025-03-30/',
+      quarantineUri: 's3://lake/quarantine/other_job/dt=2025-03-30/',
+      metricsUri: 's3://lake/_medallion/metrics/test/2025-03-30/other_job.json',
+    });
+    const metrics = await Promise.all([
+      runJobManifest(manifest(), lake.resolve),
+      runJobManifest(other, lake.resolve),
+    ]);
+    expect(metrics.map((m) => m.rowsIn)).toEqual([5, 1]);
+    expect((await outputRows()).map((row) => row.id)).toEqual([1, 2, 3, 4, 5]);
+    const otherRows = await readParquetFile(
+      lake.resolve('s3://lake/gold/other/dt=2025-03-30/part-00000.parquet'),
+    );
+    expect(otherRows.map((row) => row.id)).toEqual([9]);
+  });
+
+  it('reads an input rewritten since the last job, not bytes of the earlier file', async () => {
+    await runJobManifest(manifest(), lake.resolve);
+    await writeParquet(
+      lake.resolve('s3://lake/silver/events/dt=2025-03-30/part-00000.parquet'),
+      `SELECT * FROM (VALUES (6::BIGINT, 'f', 3, 'new')) AS t(id, label, amount, note)`,
+    );
+    await runJobManifest(manifest(), lake.resolve);
+    expect((await outputRows()).map((row) => row.id)).toEqual([1, 2, 3, 6]);
+  });
 });
