@@ -8,6 +8,7 @@ import { close, listen } from './http/http-server';
 import type { RunJobManifest } from './jobs/job-runner-api';
 import { runJobManifest as duckDbJobRunner } from './jobs/run-manifest';
 import { Lake } from './lake';
+import { AppendLog } from './runtime/append-log';
 import { createClock } from './runtime/clock';
 import { lockDataDir } from './runtime/data-dir-lock';
 import { InFlightWork } from './runtime/in-flight-work';
@@ -17,7 +18,7 @@ import { createCallGate } from './scripting/call-gate';
 import { type EmulatorAdmin, createEmulatorAdmin } from './scripting/emulator-admin';
 import { ScriptBook } from './scripting/script-book';
 import type { EmulatorScript } from './scripting/script-rules';
-import { StartCallLog, type StartCallLogData } from './scripting/start-call-log';
+import { type StartCall, StartCallLog } from './scripting/start-call-log';
 import { createAppFlowService } from './services/appflow/appflow-service';
 import { createDmsService } from './services/dms/dms-service';
 import { createEmrServerlessService } from './services/emr-serverless/emr-serverless-service';
@@ -83,7 +84,7 @@ async function boot(
   const scriptFile = await openState<EmulatorScript>('script', () => structuredClone(config.script));
   const script = new ScriptBook(scriptFile);
   const calls = new StartCallLog(
-    await openState<StartCallLogData>('start-calls', () => ({ seq: 0, calls: [] })),
+    await AppendLog.open<StartCall>(join(dataDir, 'state', 'start-calls.jsonl')),
   );
   const clock = createClock(() => script.sourceClock());
   const work = new InFlightWork((error) => log.error({ err: error }, 'emulator background work failed'));

@@ -1,4 +1,4 @@
-import type { StateFile } from '../runtime/state-file';
+import type { AppendLog } from '../runtime/append-log';
 
 /** One Start* call (StartJobRun, StartFlow, ExecuteStatement, ...) as the emulator answered it. */
 export interface StartCall {
@@ -14,11 +14,6 @@ export interface StartCall {
   outcome: 'started' | 'replayed' | 'rejected';
   runId?: string;
   error?: string;
-}
-
-export interface StartCallLogData {
-  seq: number;
-  calls: StartCall[];
 }
 
 export interface StartCallFilter {
@@ -39,18 +34,21 @@ export const START_OPERATIONS = new Set([
   'redshift-data:BatchExecuteStatement',
 ]);
 
-/** Every Start* call made, persisted, so tests can prove a run was never started twice. */
+/** Every Start* call made, persisted (one line each), so tests can prove a run was never started twice. */
 export class StartCallLog {
-  constructor(private readonly file: StateFile<StartCallLogData>) {}
+  private seq: number;
 
-  async record(call: Omit<StartCall, 'seq' | 'at'>): Promise<void> {
-    this.file.data.seq += 1;
-    this.file.data.calls.push({ seq: this.file.data.seq, at: new Date().toISOString(), ...call });
-    await this.file.save();
+  constructor(private readonly file: AppendLog<StartCall>) {
+    this.seq = file.entries.at(-1)?.seq ?? 0;
+  }
+
+  record(call: Omit<StartCall, 'seq' | 'at'>): Promise<void> {
+    this.seq += 1;
+    return this.file.append({ seq: this.seq, at: new Date().toISOString(), ...call });
   }
 
   list(filter: StartCallFilter = {}): StartCall[] {
-    return this.file.data.calls
+    return this.file.entries
       .filter(
         (c) =>
           (filter.service === undefined || c.service === filter.service) &&

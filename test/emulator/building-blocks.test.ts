@@ -1,8 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeAwsChunked } from '../../emulator/http/aws-chunked';
+import { AppendLog } from '../../emulator/runtime/append-log';
 import { StateFile } from '../../emulator/runtime/state-file';
 import {
   decodeStartPosition,
@@ -83,6 +84,24 @@ describe('state files', () => {
       await Promise.all(saves);
       expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ n: 50 });
       expect((await StateFile.open(path, () => ({ n: -1 }))).data).toEqual({ n: 50 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an append log writes one line per entry in order and reopens without a torn last line', async () => {
+    const dir = await newDataDir();
+    try {
+      const path = join(dir, 'state', 'calls.jsonl');
+      const log = await AppendLog.open<{ n: number }>(path);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => log.append({ n: i })));
+      expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(20);
+      await appendFile(path, '{"n": 2'); // a crash in the middle of a write
+      const reopened = await AppendLog.open<{ n: number }>(path);
+      expect(reopened.entries.map((e) => e.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      await reopened.append({ n: 20 });
+      const after = await AppendLog.open<{ n: number }>(path);
+      expect(after.entries.map((e) => e.n)).toEqual(Array.from({ length: 21 }, (_, i) => i));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
