@@ -136,6 +136,12 @@ export const emulatorConfigSchema = z
       .object({ jobs: z.array(glueJobSchema).default([]), crawlers: z.array(glueCrawlerSchema).default([]) })
       .prefault({}),
     emrServerless: z.object({ applications: z.array(emrApplicationSchema).default([]) }).prefault({}),
+    /**
+     * Finished job runs kept per Glue job and per EMR Serverless application (GetJobRun, GetJobRuns,
+     * ListJobRuns). AWS keeps them for weeks; the emulator bounds their number instead, so months of
+     * daily runs or a year's backfill do not rewrite an ever larger state file on every change.
+     */
+    finishedJobRunsKept: z.number().int().min(1).default(200),
     dms: z.object({ tasks: z.array(dmsTaskSchema).default([]) }).prefault({}),
     appflow: z.object({ flows: z.array(appflowFlowSchema).default([]) }).prefault({}),
     redshift: redshiftSchema.prefault({}),

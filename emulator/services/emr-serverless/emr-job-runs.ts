@@ -10,6 +10,7 @@ import { emrJobRunId } from '../../runtime/ids';
 import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
+import { withoutOldFinished } from '../run-retention';
 import type { ServiceContext } from '../service-context';
 
 export type EmrJobRunState =
@@ -157,7 +158,10 @@ export class EmrJobRuns {
     if (request.configurationOverrides) run.configurationOverrides = request.configurationOverrides;
     const failure = await takeScriptedFailure(this.ctx, 'emr-serverless', [stageId, app.id]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    runs.push(run);
+    this.state.data.runs[app.id] = [
+      ...withoutOldFinished(runs, (r) => TERMINAL.includes(r.state), this.ctx.config.finishedJobRunsKept),
+      run,
+    ];
     await this.state.save();
     await record('started', run.id);
     this.drive(run);
