@@ -3,12 +3,14 @@
  * (`npx tsx bench/backfill-year.ts [--days 365] [--max-concurrent 4]`).
  * Goal: wall time <= 90 s on 2 cores. Also prints the worker's peak RSS and history events per child.
  *
- * Set-up: the Temporal dev server and the AWS emulator (its runs take no time: transitionMs and
- * runMs 0) each in a process of their own; the production worker in this process, so this process's
- * peak RSS is the worker's (plus the small driver). Stage activities poll the emulator every 20 ms
- * instead of the local default 250 ms: the emulated jobs finish at once, the pipeline's work (SQL on
- * DuckDB in the emulator, workflow and activity round trips) is what is measured. The range starts at
- * the shop's first day (DMS full load) and the backfill starts every date as a never-run date.
+ * Set-up: the Temporal dev server (its SQLite in memory: the server is thrown away afterwards, and a
+ * team's real server runs on machines of its own) and the AWS emulator (its runs take no time:
+ * transitionMs and runMs 0) each in a process of their own; the production worker in this process, so
+ * this process's peak RSS is the worker's (plus the small driver). Stage activities poll the emulator
+ * from 10 ms backing off to 50 ms instead of the local default 250 ms: the emulated jobs finish at
+ * once, the pipeline's work (SQL on DuckDB in the emulator, workflow and activity round trips) is what
+ * is measured. The range starts at the shop's first day (DMS full load) and the backfill starts every
+ * date as a never-run date.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -148,7 +150,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-bench-backfill-'));
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    const devServer: DevServer = await startDevServer(dataDir, await freePort(), await freePort());
+    const devServer: DevServer = await startDevServer(dataDir, await freePort(), await freePort(), {
+      persistent: false,
+    });
     stops.push(() => devServer.stop());
     const emulator = await startEmulatorProcess(dataDir, emulatorConfig);
     stops.push(async () => {

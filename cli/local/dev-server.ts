@@ -26,10 +26,19 @@ function cliSearchAttributeType(type: string): string {
   return type === 'KEYWORD' ? 'Keyword' : type === 'DATETIME' ? 'Datetime' : type === 'INT' ? 'Int' : type;
 }
 
+export interface DevServerOptions {
+  /**
+   * Keep the server's SQLite database in `dataDir` (the default: runs survive a restart of the local
+   * stack); false keeps it in memory, for a bench or test that throws the server away afterwards.
+   */
+  persistent?: boolean;
+}
+
 export async function startDevServer(
   dataDir: string,
   preferredPort = 7233,
   preferredUiPort = 8233,
+  options: DevServerOptions = {},
 ): Promise<DevServer> {
   const executable = devServerExecutable();
   if (executable.type !== 'existing-path') {
@@ -51,8 +60,7 @@ export async function startDevServer(
     String(port),
     '--ui-port',
     String(uiPort),
-    '--db-filename',
-    path.join(dataDir, 'temporal.db'),
+    ...(options.persistent === false ? [] : ['--db-filename', path.join(dataDir, 'temporal.db')]),
     '--log-level',
     'warn',
     ...Object.values(searchAttributeKeys).flatMap((k) => [

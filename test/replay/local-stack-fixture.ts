@@ -21,7 +21,7 @@ export interface TestStack {
 
 export async function startTestStack(firstDay: string): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-test-stack-'));
-  const devServer = await startDevServer(dataDir, await freePort(), await freePort());
+  const devServer = await startDevServer(dataDir, await freePort(), await freePort(), { persistent: false });
   // startLocalStack uses a running server when TEMPORAL_ADDRESS is set (this fork only).
   process.env.TEMPORAL_ADDRESS = devServer.address;
   try {
