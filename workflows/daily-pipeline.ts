@@ -1,5 +1,5 @@
 /**
- * One pipeline for one logical date: plan (an activity), then walk the stage DAG, each stage an
+ * One pipeline for one logical date: plan (a local activity), then walk the stage DAG, each stage an
  * activity that starts-or-attaches to its AWS job and polls it to the end. Visible in the Temporal UI
  * through search attributes, the `progress` query, activity summaries and the current-details panel.
  */
@@ -35,11 +35,20 @@ export const progressQuery = defineQuery<DailyRunReport>('progress');
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 
-const { planDailyRun } = proxyActivities<PipelineActivities>({
+const planOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 10, initialInterval: '2s', maximumInterval: '1 minute', nonRetryableErrorTypes },
   summary: 'plan the day: resolve pipeline, date and rerun generation into stages',
-});
+} as const;
+const { planDailyRun: planDailyRunActivity } = proxyActivities<PipelineActivities>(planOptions);
+const { planDailyRun: planDailyRunLocally } = proxyLocalActivities<PipelineActivities>(planOptions);
+
+/**
+ * Planning is a few S3 reads at the start of a run: as a local activity it runs in the same workflow
+ * task, which saves an activity task and a workflow task per run (a backfill starts three runs per
+ * date). Runs started before this plan with the regular activity.
+ */
+const PLAN_AS_LOCAL_ACTIVITY_PATCH = 'plan-as-local-activity';
 
 /**
  * Stage-done markers were a local activity; replayed markers of two stages that finished in one
@@ -96,6 +105,7 @@ export async function dailyPipeline(
   const ui = new RunPublisher();
 
   const scheduledAt = info.typedSearchAttributes.get(scheduledStartTimeKey);
+  const planDailyRun = patched(PLAN_AS_LOCAL_ACTIVITY_PATCH) ? planDailyRunLocally : planDailyRunActivity;
   const plan = await planDailyRun({
     pipeline: input.pipeline,
     rerun: input.rerun,
