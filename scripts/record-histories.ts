@@ -81,7 +81,7 @@ export interface Scenario {
 /** The simulated shop's first day; each scenario takes its own later date (DMS CDC runs in date order). */
 const FIRST_DAY = '2026-01-15';
 const PIPELINE = 'shop';
-/** The backfill scenario's range: the three dates after the daily scenarios' 2026-01-15..17. */
+/** The backfill scenario's range: the three dates after the daily scenarios' 2026-01-15..17 (later scenarios: 2026-01-21). */
 const BACKFILL_FROM = '2026-01-18';
 const BACKFILL_TO = '2026-01-20';
 
@@ -230,6 +230,19 @@ export const scenarios: Scenario[] = [
       const handle = await startDailyRun(ctx.client, {
         pipeline: PIPELINE,
         logicalDate: '2026-01-15',
+        taskQueue: ctx.taskQueue,
+      });
+      return [await finish(ctx, handle, 'succeeded')];
+    },
+  },
+  {
+    name: 'daily-success-planned-locally',
+    description:
+      'one shop day planned by a local activity (patch plan-as-local-activity), all stages succeed',
+    async record(ctx) {
+      const handle = await startDailyRun(ctx.client, {
+        pipeline: PIPELINE,
+        logicalDate: '2026-01-21',
         taskQueue: ctx.taskQueue,
       });
       return [await finish(ctx, handle, 'succeeded')];
