@@ -222,31 +222,29 @@ async function dataPhaseChild(
   throw new Error(`no run of the backfill started the data phase of ${date}`);
 }
 
+/** Records one shop day that succeeds. */
+function succeedingDay(logicalDate: string): Scenario['record'] {
+  return async (ctx) => {
+    const handle = await startDailyRun(ctx.client, {
+      pipeline: PIPELINE,
+      logicalDate,
+      taskQueue: ctx.taskQueue,
+    });
+    return [await finish(ctx, handle, 'succeeded')];
+  };
+}
+
 export const scenarios: Scenario[] = [
   {
     name: 'daily-success',
     description: 'one shop day, every stage kind, all stages succeed',
-    async record(ctx) {
-      const handle = await startDailyRun(ctx.client, {
-        pipeline: PIPELINE,
-        logicalDate: '2026-01-15',
-        taskQueue: ctx.taskQueue,
-      });
-      return [await finish(ctx, handle, 'succeeded')];
-    },
+    record: succeedingDay('2026-01-15'),
   },
   {
     name: 'daily-success-planned-locally',
     description:
       'one shop day planned by a local activity (patch plan-as-local-activity), all stages succeed',
-    async record(ctx) {
-      const handle = await startDailyRun(ctx.client, {
-        pipeline: PIPELINE,
-        logicalDate: '2026-01-21',
-        taskQueue: ctx.taskQueue,
-      });
-      return [await finish(ctx, handle, 'succeeded')];
-    },
+    record: succeedingDay('2026-01-21'),
   },
   {
     name: 'daily-failure-rerun',
