@@ -1,11 +1,18 @@
 /**
- * The runs without their oldest finished ones beyond `kept`; runs still active always stay. Runs are
- * in start order. AWS forgets job runs after a retention period; the emulator bounds their number, so
- * a year of runs does not make every save rewrite an ever larger state file.
+ * Splits records (in start order) into those kept and those forgotten: finished ones that have
+ * `expired`, then the oldest finished beyond `kept`; records still active always stay. AWS forgets
+ * job runs and statements after a retention period; the emulator also bounds their number, so a
+ * year of runs does not make every save rewrite an ever larger state file.
  */
-export function withoutOldFinished<T>(runs: T[], isFinished: (run: T) => boolean, kept: number): T[] {
-  const finished = runs.filter(isFinished);
-  if (finished.length <= kept) return runs;
-  const forgotten = new Set(finished.slice(0, finished.length - kept));
-  return runs.filter((run) => !forgotten.has(run));
+export function forgetOldFinished<T>(
+  records: T[],
+  options: { isFinished: (record: T) => boolean; kept: number; expired?: (record: T) => boolean },
+): { kept: T[]; forgotten: T[] } {
+  const finished = records.filter(options.isFinished);
+  const live = finished.filter((record) => !options.expired?.(record));
+  const stay = new Set(live.slice(Math.max(0, live.length - options.kept)));
+  const forgotten = finished.filter((record) => !stay.has(record));
+  if (forgotten.length === 0) return { kept: records, forgotten };
+  const gone = new Set(forgotten);
+  return { kept: records.filter((record) => !gone.has(record)), forgotten };
 }

@@ -10,7 +10,7 @@ import { emrJobRunId } from '../../runtime/ids';
 import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
-import { withoutOldFinished } from '../run-retention';
+import { forgetOldFinished } from '../run-retention';
 import type { ServiceContext } from '../service-context';
 
 export type EmrJobRunState =
@@ -158,10 +158,11 @@ export class EmrJobRuns {
     if (request.configurationOverrides) run.configurationOverrides = request.configurationOverrides;
     const failure = await takeScriptedFailure(this.ctx, 'emr-serverless', [stageId, app.id]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    this.state.data.runs[app.id] = [
-      ...withoutOldFinished(runs, (r) => TERMINAL.includes(r.state), this.ctx.config.finishedJobRunsKept),
-      run,
-    ];
+    const { kept } = forgetOldFinished(runs, {
+      isFinished: (r) => TERMINAL.includes(r.state),
+      kept: this.ctx.config.finishedJobRunsKept,
+    });
+    this.state.data.runs[app.id] = [...kept, run];
     await this.state.save();
     await record('started', run.id);
     this.drive(run);

@@ -9,7 +9,7 @@ import { glueJobRunId } from '../../runtime/ids';
 import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
-import { withoutOldFinished } from '../run-retention';
+import { forgetOldFinished } from '../run-retention';
 import type { ServiceContext } from '../service-context';
 
 export type GlueJobRunState =
@@ -119,14 +119,11 @@ export class GlueJobRuns {
     };
     const failure = await takeScriptedFailure(this.ctx, 'glue', [stageId, job.name]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    this.state.data.runs[job.name] = [
-      ...withoutOldFinished(
-        this.runsOf(job.name),
-        (r) => !ACTIVE.includes(r.state),
-        this.ctx.config.finishedJobRunsKept,
-      ),
-      run,
-    ];
+    const { kept } = forgetOldFinished(this.runsOf(job.name), {
+      isFinished: (r) => !ACTIVE.includes(r.state),
+      kept: this.ctx.config.finishedJobRunsKept,
+    });
+    this.state.data.runs[job.name] = [...kept, run];
     await this.state.save();
     await record('started', run.id);
     this.drive(run);

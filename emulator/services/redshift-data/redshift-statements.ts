@@ -4,6 +4,7 @@ import { paginate } from '../../http/pagination';
 import { parseInput } from '../../http/validate-input';
 import { uuid } from '../../runtime/ids';
 import type { StateFile } from '../../runtime/state-file';
+import { forgetOldFinished } from '../run-retention';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
 import type { ServiceContext } from '../service-context';
 import type { ResultStore } from './result-store';
@@ -237,18 +238,12 @@ export class RedshiftStatements {
    * beyond the configured number kept; returns them, so their results can go too.
    */
   private forgetOldStatements(now: number): StatementRecord[] {
-    const { statements } = this.state.data;
-    const finished = statements.filter((s) => TERMINAL_STATUSES.includes(s.status));
-    const kept = new Set(
-      finished
-        .filter((s) => now - (s.endedAt ?? s.updatedAt) < STATEMENT_RETENTION_MS)
-        .slice(-this.ctx.config.redshift.finishedStatementsKept),
-    );
-    const forgotten = finished.filter((s) => !kept.has(s));
-    if (forgotten.length > 0) {
-      const gone = new Set(forgotten);
-      this.state.data.statements = statements.filter((s) => !gone.has(s));
-    }
+    const { kept, forgotten } = forgetOldFinished(this.state.data.statements, {
+      isFinished: (s) => TERMINAL_STATUSES.includes(s.status),
+      kept: this.ctx.config.redshift.finishedStatementsKept,
+      expired: (s) => now - (s.endedAt ?? s.updatedAt) >= STATEMENT_RETENTION_MS,
+    });
+    this.state.data.statements = kept;
     return forgotten;
   }
 
