@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import type { JobManifest } from '../../core/job-manifest';
 import type { JobMetrics } from '../../core/stage-io';
-import type { RunJobManifest } from './job-runner-api';
 import { withScratchConnection } from '../runtime/scratch-duckdb';
+import type { RunJobManifest } from './job-runner-api';
 import { containsParquet, emptyDirectory, parquetGlob, writeFileAtomically } from './lake-files';
 import { parseJobManifest, type ValidJobManifest } from './manifest-schema';
 import type { S3PathResolver } from '../sources/source-api';
@@ -34,8 +34,8 @@ export class JobRunError extends Error {
 }
 
 /**
- * Executes a JobManifest on the emulator's in-memory DuckDB (its own connection, TEMP tables), with the semantics of core/job-manifest.ts (the
- * local twin of jobs/sql_runner.py):
+ * Executes a JobManifest on the emulator's in-memory DuckDB (its own connection, TEMP tables), with
+ * the semantics of core/job-manifest.ts (the local twin of jobs/sql_runner.py):
  * 1. inputs become views over read_parquet('<dir>/**\/*.parquet', hive_partitioning, union_by_name);
  *    an absent optional input becomes an empty table typed by its `columns` hint;
  * 2. `${logical_date}` is substituted; any other `${...}` left in the SQL is an error;

@@ -22,22 +22,22 @@ export async function writeParquetFile(
   columns: readonly ColumnDef[],
   rows: readonly (readonly CellValue[])[],
 ): Promise<number> {
-  const [size] = await writeParquetFiles(connection, columns, [{ filePath, rows }]);
-  return size!;
+  await writeParquetFiles(connection, columns, [{ filePath, rows }]);
+  return (await stat(filePath)).size;
 }
 
 /**
  * Writes Parquet files of the same columns with DuckDB, each in its given row order: every row goes
  * into one staging table once (a DMS window writes dozens of small files), then one
  * COPY (SELECT ...) TO ... (FORMAT parquet) per file. Each file is written to a temporary name and
- * renamed, so readers never see half a file. Returns their sizes.
+ * renamed, so readers never see half a file.
  */
 export async function writeParquetFiles(
   connection: DuckDBConnection,
   columns: readonly ColumnDef[],
   files: readonly ParquetFileRows[],
-): Promise<number[]> {
-  if (files.length === 0) return [];
+): Promise<void> {
+  if (files.length === 0) return;
   const columnList = columns.map((column) => `${quoteIdentifier(column.name)} ${column.type}`).join(', ');
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${STAGING_TABLE} (${FILE_COLUMN} INTEGER, ${ROW_COLUMN} INTEGER, ${columnList})`,
@@ -50,7 +50,6 @@ export async function writeParquetFiles(
   writer.flush();
   appender.closeSync();
   const selected = columns.map((column) => quoteIdentifier(column.name)).join(', ');
-  const sizes: number[] = [];
   for (const [fileIndex, file] of files.entries()) {
     await mkdir(dirname(file.filePath), { recursive: true });
     const temporaryPath = `${file.filePath}.tmp`;
@@ -59,8 +58,6 @@ export async function writeParquetFiles(
         `TO ${quoteLiteral(temporaryPath)} (FORMAT parquet)`,
     );
     await rename(temporaryPath, file.filePath);
-    sizes.push((await stat(file.filePath)).size);
   }
   await connection.run(`DROP TABLE ${STAGING_TABLE}`);
-  return sizes;
 }
