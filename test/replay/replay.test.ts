@@ -41,6 +41,14 @@ async function replayFailures(
   return failures;
 }
 
+/** Every failure is the replayer catching nondeterminism, not some other error. */
+function expectNondeterminism(failures: { error: Error }[]): void {
+  for (const { error } of failures) {
+    expect(error).toBeInstanceOf(DeterminismViolationError);
+    expect(error.message).toMatch(/nondetermin/i);
+  }
+}
+
 beforeAll(() => quietRuntime());
 
 describe('recorded histories', () => {
@@ -114,10 +122,7 @@ describe('the guard catches a breaking change', () => {
   it('fails the replay when two stage calls are reordered without patched()', async () => {
     const failures = await replayFailures(await mutatedWorkflowBundle([reversed]), success);
     expect(failures).toHaveLength(success.length);
-    for (const { error } of failures) {
-      expect(error).toBeInstanceOf(DeterminismViolationError);
-      expect(error.message).toMatch(/nondetermin/i);
-    }
+    expectNondeterminism(failures);
   });
 
   it('replays again when the same change is gated with patched()', async () => {
@@ -155,10 +160,7 @@ describe('the guard catches a breaking change to the backfill', () => {
     const failures = await replayFailures(await mutatedWorkflowBundle([ingestFirst]), backfillChain);
     // The first run is where a data phase and the next date's windows first become ready together.
     expect(failures.map((f) => f.file)).toContain(backfillChain[0]!.file);
-    for (const { error } of failures) {
-      expect(error).toBeInstanceOf(DeterminismViolationError);
-      expect(error.message).toMatch(/nondetermin/i);
-    }
+    expectNondeterminism(failures);
   });
 
   it('replays again when the same change is gated with patched()', async () => {
