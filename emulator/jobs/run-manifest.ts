@@ -56,7 +56,7 @@ export const runJobManifest: RunJobManifest = async (manifest: JobManifest, reso
       );
     }
     const sql = await phase(stageId, 'preparing the SQL', () => prepareSql(connection, job));
-    await phase(stageId, 'running the SQL', () => connection.run(`CREATE TEMP TABLE ${RESULT} AS ${sql}`));
+    await runSql(connection, stageId, sql);
     const predicate = job.quarantineWhen ?? 'FALSE';
     await phase(stageId, `evaluating quarantineWhen (${predicate})`, () =>
       connection.run(
@@ -119,7 +119,7 @@ async function registerInput(
   );
 }
 
-/** Substitutes the logical date and checks the text is exactly one SELECT that binds. */
+/** Substitutes the logical date and checks the text parses as exactly one statement. */
 async function prepareSql(connection: DuckDBConnection, job: ValidJobManifest): Promise<string> {
   const sql = job.sql.replaceAll(LOGICAL_DATE_PLACEHOLDER, job.logicalDate).trim().replace(/;\s*$/, '');
   const leftover = /\$\{[^}]*\}/.exec(sql);
@@ -131,9 +131,25 @@ async function prepareSql(connection: DuckDBConnection, job: ValidJobManifest): 
   const statements = await connection.extractStatements(sql);
   if (statements.count !== 1)
     throw new Error(`sql must be ONE SELECT statement, found ${statements.count} statements`);
-  const prepared = await statements.prepare(0);
-  if (prepared.statementType !== StatementType.SELECT) throw new Error('sql must be a SELECT statement');
   return sql;
+}
+
+/**
+ * Materialises the SELECT. Binding reads the metadata of every input file, so the SQL is bound once,
+ * here; only when it fails is it prepared on its own, to tell a statement that is not a SELECT or does
+ * not bind (a 'preparing the SQL' failure) from one that failed while running.
+ */
+async function runSql(connection: DuckDBConnection, stageId: string, sql: string): Promise<void> {
+  try {
+    await connection.run(`CREATE TEMP TABLE ${RESULT} AS ${sql}`);
+  } catch (error) {
+    await phase(stageId, 'preparing the SQL', async () => {
+      const statements = await connection.extractStatements(sql);
+      const prepared = await statements.prepare(0);
+      if (prepared.statementType !== StatementType.SELECT) throw new Error('sql must be a SELECT statement');
+    });
+    throw new JobRunError(stageId, 'running the SQL', error);
+  }
 }
 
 async function splitQueries(connection: DuckDBConnection, predicate: string, hasPredicate: boolean) {
