@@ -12,6 +12,7 @@ import { AppendLog } from './runtime/append-log';
 import { createClock } from './runtime/clock';
 import { lockDataDir } from './runtime/data-dir-lock';
 import { InFlightWork } from './runtime/in-flight-work';
+import { RecordStore, type RecordStoreOptions } from './runtime/record-store';
 import { Scheduler } from './runtime/scheduler';
 import { StateFile } from './runtime/state-file';
 import { createCallGate } from './scripting/call-gate';
@@ -80,6 +81,8 @@ async function boot(
   const log = options.logger ?? pino({ level: 'warn' });
   const openState = <T>(name: string, initial: () => T, persisted?: (data: T) => unknown) =>
     StateFile.open<T>(join(dataDir, 'state', `${name}.json`), initial, persisted);
+  const openRecords = <T>(name: string, recordOptions: RecordStoreOptions<T>) =>
+    RecordStore.open<T>(join(dataDir, 'state', name), recordOptions);
 
   const scriptFile = await openState<EmulatorScript>('script', () => structuredClone(config.script));
   const script = new ScriptBook(scriptFile);
@@ -106,6 +109,7 @@ async function boot(
     sources: options.sources ?? createShopSimulator(),
     runJobManifest: options.runJobManifest ?? duckDbJobRunner,
     openState,
+    openRecords,
   };
   const services: EmulatedService[] = [
     createS3Service(ctx),

@@ -6,6 +6,7 @@ import type { Lake } from '../lake';
 import type { EmulatorClock } from '../runtime/clock';
 import type { InFlightWork } from '../runtime/in-flight-work';
 import type { Scheduler } from '../runtime/scheduler';
+import type { RecordStore, RecordStoreOptions } from '../runtime/record-store';
 import type { StateFile } from '../runtime/state-file';
 import type { ScriptBook } from '../scripting/script-book';
 import type { StartCallLog } from '../scripting/start-call-log';
@@ -26,6 +27,8 @@ export interface ServiceContext {
   sources: SourceSimulator;
   runJobManifest: RunJobManifest;
   openState<T>(name: string, initial: () => T, persisted?: (data: T) => unknown): Promise<StateFile<T>>;
+  /** Records kept one file each (job runs, statements): a change rewrites only its record. */
+  openRecords<T>(name: string, options: RecordStoreOptions<T>): Promise<RecordStore<T>>;
 }
 
 export interface EmulatedService {

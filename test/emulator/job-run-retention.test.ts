@@ -1,6 +1,7 @@
 /**
  * Glue and EMR Serverless forget old job runs; the emulator keeps a bounded number of finished runs
- * per job (application), so a year's backfill does not rewrite an ever larger state on every change.
+ * per job (application), each run in a file of its own, so a year's backfill neither piles up runs nor
+ * rewrites them all on every change.
  */
 import {
   GetJobRunCommand as GetEmrJobRunCommand,
@@ -15,8 +16,10 @@ import {
   type JobRun as GlueJobRun,
   StartJobRunCommand,
 } from '@aws-sdk/client-glue';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { type TestEmulator, newDataDir, startTestEmulator, waitFor } from './helpers/emulator-fixture';
 
 const APP = '00retention00app';
 let t: TestEmulator;
@@ -76,4 +79,56 @@ it('keeps the configured number of finished EMR Serverless runs per application'
   await expect(
     t.clients.emr.send(new GetEmrJobRunCommand({ applicationId: APP, jobRunId: ids[0] })),
   ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+});
+
+it('a restarted emulator knows the runs it kept, in order, and not those it forgot', async () => {
+  const glueRuns = async () =>
+    (await t.clients.glue.send(new GetJobRunsCommand({ JobName: 'quick' }))).JobRuns?.map((r) => r.Id);
+  const emrRuns = async () =>
+    (await t.clients.emr.send(new ListJobRunsCommand({ applicationId: APP }))).jobRuns?.map((r) => r.id);
+  const before = { glue: await glueRuns(), emr: await emrRuns() };
+  expect(before.glue).toHaveLength(3);
+  expect(before.emr).toHaveLength(3);
+
+  await t.restart();
+
+  expect({ glue: await glueRuns(), emr: await emrRuns() }).toEqual(before);
+});
+
+it('takes over the runs an older emulator kept inside its state file', async () => {
+  const dataDir = await newDataDir();
+  const createdAt = Date.parse('2026-01-01T00:00:00Z');
+  const legacyRun = {
+    id: 'jr_legacy0001',
+    jobName: 'quick',
+    arguments: {},
+    state: 'SUCCEEDED',
+    startedAt: createdAt,
+    modifiedAt: createdAt + 1_000,
+    completedAt: createdAt + 1_000,
+    runningSince: createdAt,
+    deadline: createdAt,
+    timeoutMinutes: 2880,
+    workerType: 'G.1X',
+    numberOfWorkers: 2,
+    runMs: 0,
+    work: 'done',
+  };
+  const stateFile = join(dataDir, 'state', 'glue-job-runs.json');
+  await mkdir(join(dataDir, 'state'), { recursive: true });
+  await writeFile(stateFile, JSON.stringify({ createdAt, runs: { quick: [legacyRun] } }));
+  const old = await startTestEmulator({ glue: { jobs: [{ name: 'quick' }] } }, dataDir);
+  try {
+    const { JobRun } = await old.clients.glue.send(
+      new GetJobRunCommand({ JobName: 'quick', RunId: legacyRun.id }),
+    );
+    expect(JobRun).toMatchObject({ Id: legacyRun.id, JobRunState: 'SUCCEEDED' });
+    expect(JSON.parse(await readFile(stateFile, 'utf8'))).toEqual({ createdAt });
+
+    await old.restart();
+    const { JobRuns } = await old.clients.glue.send(new GetJobRunsCommand({ JobName: 'quick' }));
+    expect(JobRuns?.map((r) => r.Id)).toEqual([legacyRun.id]);
+  } finally {
+    await old.close();
+  }
 });

@@ -58,9 +58,10 @@ it('does not rewrite the SQL of finished statements into its state, yet still de
   const described = await t.clients.redshift.send(new DescribeStatementCommand({ Id: id }));
   expect(described.QueryString).toBe("SELECT 'remembered' AS s");
   // The save that follows FINISHED may land just after DescribeStatement reports it.
-  const state = await waitFor(
-    () => readFile(join(t.dataDir, 'state', 'redshift-data-statements.json'), 'utf8'),
-    (text) => !text.includes("SELECT 'remembered'"),
+  const record = await waitFor(
+    () => readFile(join(t.dataDir, 'state', 'redshift-data-statements', `${id}.json`), 'utf8'),
+    (text) => text.includes('"FINISHED"'),
   );
-  expect(state).toContain(id);
+  expect(record).not.toContain("SELECT 'remembered'");
+  expect(record).toContain(id);
 });

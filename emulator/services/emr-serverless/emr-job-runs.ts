@@ -7,9 +7,11 @@ import type { RestJsonCall } from '../../http/rest-json-protocol';
 import { epochSeconds, parseTimestamp } from '../../http/timestamps';
 import { parseInput } from '../../http/validate-input';
 import { emrJobRunId } from '../../runtime/ids';
+import type { RecordStore } from '../../runtime/record-store';
 import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
+import type { JobRunStore, JobRunsState } from '../job-run-state';
 import { forgetOldFinished } from '../run-retention';
 import type { ServiceContext } from '../service-context';
 
@@ -38,11 +40,6 @@ export interface EmrJobRunRecord {
   scriptedFailure?: string;
   work: 'pending' | 'done';
   error?: string;
-}
-
-export interface EmrJobRunsState {
-  createdAt: number;
-  runs: Record<string, EmrJobRunRecord[]>;
 }
 
 const TERMINAL: EmrJobRunState[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
@@ -77,10 +74,16 @@ export class EmrJobRuns {
   /** Runs whose manifest the runner is executing right now (in this process). */
   private readonly working = new Set<string>();
 
+  private readonly state: StateFile<JobRunsState<EmrJobRunRecord>>;
+  private readonly records: RecordStore<EmrJobRunRecord>;
+
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly state: StateFile<EmrJobRunsState>,
-  ) {}
+    { state, records }: JobRunStore<EmrJobRunRecord>,
+  ) {
+    this.state = state;
+    this.records = records;
+  }
 
   getApplication({ params }: RestJsonCall): unknown {
     const app = this.application(params.applicationId!);
@@ -158,12 +161,12 @@ export class EmrJobRuns {
     if (request.configurationOverrides) run.configurationOverrides = request.configurationOverrides;
     const failure = await takeScriptedFailure(this.ctx, 'emr-serverless', [stageId, app.id]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    const { kept } = forgetOldFinished(runs, {
+    const { kept, forgotten } = forgetOldFinished(runs, {
       isFinished: (r) => TERMINAL.includes(r.state),
       kept: this.ctx.config.finishedJobRunsKept,
     });
     this.state.data.runs[app.id] = [...kept, run];
-    await this.state.save();
+    await Promise.all([this.records.save(run), ...forgotten.map((old) => this.records.remove(old))]);
     await record('started', run.id);
     this.drive(run);
     return this.startResponse(run);
@@ -206,7 +209,7 @@ export class EmrJobRuns {
     if (run.state !== 'CANCELLING') {
       this.transition(run, 'CANCELLING', this.ctx.clock.now() + this.ctx.config.timing.transitionMs);
       run.stateDetails = 'Job run cancelled by user';
-      await this.state.save();
+      await this.records.save(run);
       this.drive(run);
     }
     return { applicationId: run.applicationId, jobRunId: run.id };
@@ -225,7 +228,7 @@ export class EmrJobRuns {
     const next = async (state: EmrJobRunState, deadline: number) => {
       this.transition(run, state, deadline);
       if (state === 'RUNNING') run.runningSince = this.ctx.clock.now();
-      await this.state.save();
+      await this.records.save(run);
       this.drive(run);
     };
     switch (run.state) {
@@ -251,7 +254,7 @@ export class EmrJobRuns {
         scheduler.cancel(`${key}:timeout`);
         scheduler.at(key, run.deadline, async () => {
           this.transition(run, 'CANCELLED');
-          await this.state.save();
+          await this.records.save(run);
         });
         break;
       default:
@@ -286,7 +289,7 @@ export class EmrJobRuns {
       if (run.state !== 'RUNNING' || run.work !== 'pending') return;
       run.work = 'done';
       if (error !== undefined) run.error = error;
-      await this.state.save();
+      await this.records.save(run);
       await this.finishIfDone(run);
     });
   }
@@ -303,14 +306,14 @@ export class EmrJobRuns {
         );
     }
     this.ctx.scheduler.cancel(`emr:${run.id}:timeout`);
-    await this.state.save();
+    await this.records.save(run);
   }
 
   private async timeOut(run: EmrJobRunRecord): Promise<void> {
     if (run.state !== 'RUNNING') return;
     this.transition(run, 'CANCELLING', this.ctx.clock.now() + this.ctx.config.timing.transitionMs);
     run.stateDetails = `Job run timed out after ${run.executionTimeoutMinutes} minutes (executionTimeoutMinutes)`;
-    await this.state.save();
+    await this.records.save(run);
     this.drive(run);
   }
 

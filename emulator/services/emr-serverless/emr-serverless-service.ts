@@ -1,13 +1,13 @@
 import { restJsonHandler } from '../../http/rest-json-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
-import { EmrJobRuns, type EmrJobRunsState } from './emr-job-runs';
+import { openJobRuns } from '../job-run-state';
+import { EmrJobRuns, type EmrJobRunRecord } from './emr-job-runs';
 
 /** EMR Serverless (restJson1): applications and job runs, paths as in the service model. */
 export async function createEmrServerlessService(ctx: ServiceContext): Promise<EmulatedService> {
-  const createdAt = ctx.clock.now();
   const runs = new EmrJobRuns(
     ctx,
-    await ctx.openState<EmrJobRunsState>('emr-serverless-job-runs', () => ({ createdAt, runs: {} })),
+    await openJobRuns<EmrJobRunRecord>(ctx, 'emr-serverless-job-runs', (run) => run.applicationId),
   );
   return {
     signingName: 'emr-serverless',

@@ -6,9 +6,11 @@ import { paginate } from '../../http/pagination';
 import { epochSeconds } from '../../http/timestamps';
 import { parseInput } from '../../http/validate-input';
 import { glueJobRunId } from '../../runtime/ids';
+import type { RecordStore } from '../../runtime/record-store';
 import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
+import type { JobRunStore, JobRunsState } from '../job-run-state';
 import { forgetOldFinished } from '../run-retention';
 import type { ServiceContext } from '../service-context';
 
@@ -38,11 +40,6 @@ export interface GlueJobRunRecord {
   errorMessage?: string;
 }
 
-export interface GlueJobRunsState {
-  createdAt: number;
-  runs: Record<string, GlueJobRunRecord[]>;
-}
-
 const ACTIVE: GlueJobRunState[] = ['STARTING', 'RUNNING', 'STOPPING'];
 const INVALID_INPUT = 'InvalidInputException';
 
@@ -67,10 +64,16 @@ export class GlueJobRuns {
   /** Runs whose manifest the runner is executing right now (in this process). */
   private readonly working = new Set<string>();
 
+  private readonly state: StateFile<JobRunsState<GlueJobRunRecord>>;
+  private readonly records: RecordStore<GlueJobRunRecord>;
+
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly state: StateFile<GlueJobRunsState>,
-  ) {}
+    { state, records }: JobRunStore<GlueJobRunRecord>,
+  ) {
+    this.state = state;
+    this.records = records;
+  }
 
   getJob(input: unknown): unknown {
     const { JobName } = parseInput(z.object({ JobName: jobName }), input, INVALID_INPUT);
@@ -119,12 +122,12 @@ export class GlueJobRuns {
     };
     const failure = await takeScriptedFailure(this.ctx, 'glue', [stageId, job.name]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    const { kept } = forgetOldFinished(this.runsOf(job.name), {
+    const { kept, forgotten } = forgetOldFinished(this.runsOf(job.name), {
       isFinished: (r) => !ACTIVE.includes(r.state),
       kept: this.ctx.config.finishedJobRunsKept,
     });
     this.state.data.runs[job.name] = [...kept, run];
-    await this.state.save();
+    await Promise.all([this.records.save(run), ...forgotten.map((old) => this.records.remove(old))]);
     await record('started', run.id);
     this.drive(run);
     return { JobRunId: run.id };
@@ -178,8 +181,9 @@ export class GlueJobRuns {
         });
       }
     }
-    await this.state.save();
-    for (const run of runs.filter((r) => r.state === 'STOPPING')) this.drive(run);
+    const stopping = runs.filter((r) => r.state === 'STOPPING');
+    await Promise.all(stopping.map((run) => this.records.save(run)));
+    for (const run of stopping) this.drive(run);
     return { SuccessfulSubmissions: successful, Errors: errors };
   }
 
@@ -209,7 +213,7 @@ export class GlueJobRuns {
         scheduler.cancel(`${key}:timeout`);
         scheduler.at(key, run.deadline, async () => {
           this.transition(run, 'STOPPED');
-          await this.state.save();
+          await this.records.save(run);
         });
         break;
       default:
@@ -222,7 +226,7 @@ export class GlueJobRuns {
     const now = this.ctx.clock.now();
     run.runningSince = now;
     this.transition(run, 'RUNNING', now + run.runMs);
-    await this.state.save();
+    await this.records.save(run);
     this.drive(run);
   }
 
@@ -248,7 +252,7 @@ export class GlueJobRuns {
       if (run.state !== 'RUNNING' || run.work !== 'pending') return;
       run.work = 'done';
       if (error !== undefined) run.errorMessage = error;
-      await this.state.save();
+      await this.records.save(run);
       await this.finishIfDone(run);
     });
   }
@@ -257,7 +261,7 @@ export class GlueJobRuns {
     if (run.state !== 'RUNNING' || run.work !== 'done' || this.ctx.clock.now() < run.deadline) return;
     this.transition(run, run.errorMessage === undefined ? 'SUCCEEDED' : 'FAILED');
     this.ctx.scheduler.cancel(`glue:${run.id}:timeout`);
-    await this.state.save();
+    await this.records.save(run);
   }
 
   private async timeOut(run: GlueJobRunRecord): Promise<void> {
@@ -265,7 +269,7 @@ export class GlueJobRuns {
     run.errorMessage = `Job run timed out after ${run.timeoutMinutes} minutes`;
     this.transition(run, 'TIMEOUT');
     this.ctx.scheduler.cancel(`glue:${run.id}`);
-    await this.state.save();
+    await this.records.save(run);
   }
 
   private transition(run: GlueJobRunRecord, state: GlueJobRunState, deadline?: number): void {

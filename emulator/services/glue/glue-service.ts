@@ -1,14 +1,15 @@
 import { jsonRpcHandler } from '../../http/json-rpc-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
 import { GlueCrawlers, type GlueCrawlersState } from './glue-crawlers';
-import { GlueJobRuns, type GlueJobRunsState } from './glue-job-runs';
+import { openJobRuns } from '../job-run-state';
+import { GlueJobRuns, type GlueJobRunRecord } from './glue-job-runs';
 
 /** AWS Glue (awsJson1_1, X-Amz-Target AWSGlue.*): jobs, job runs and crawlers. */
 export async function createGlueService(ctx: ServiceContext): Promise<EmulatedService> {
   const createdAt = ctx.clock.now();
   const runs = new GlueJobRuns(
     ctx,
-    await ctx.openState<GlueJobRunsState>('glue-job-runs', () => ({ createdAt, runs: {} })),
+    await openJobRuns<GlueJobRunRecord>(ctx, 'glue-job-runs', (run) => run.jobName),
   );
   const crawlers = new GlueCrawlers(
     ctx,

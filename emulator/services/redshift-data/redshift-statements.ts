@@ -3,6 +3,7 @@ import { AwsError } from '../../http/aws-error';
 import { paginate } from '../../http/pagination';
 import { parseInput } from '../../http/validate-input';
 import { uuid } from '../../runtime/ids';
+import type { RecordStore } from '../../runtime/record-store';
 import type { StateFile } from '../../runtime/state-file';
 import { forgetOldFinished } from '../run-retention';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
@@ -68,6 +69,7 @@ export class RedshiftStatements {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly state: StateFile<StatementsState>,
+    private readonly records: RecordStore<StatementRecord>,
     private readonly lanes: StatementLanes,
     private readonly results: ResultStore,
   ) {}
@@ -224,10 +226,13 @@ export class RedshiftStatements {
       if (value !== undefined) Object.assign(record, { [key]: value });
     const forgotten = this.forgetOldStatements(now);
     this.state.data.statements.push(record);
-    await this.state.save();
-    await Promise.all(
-      forgotten.flatMap((old) => old.subs.map((_, index) => this.results.delete(`${old.id}:${index + 1}`))),
-    );
+    await Promise.all([this.state.save(), this.records.save(record)]);
+    await Promise.all([
+      ...forgotten.map((old) => this.records.remove(old)),
+      ...forgotten.flatMap((old) =>
+        old.subs.map((_, index) => this.results.delete(`${old.id}:${index + 1}`)),
+      ),
+    ]);
     await log('started', record.id);
     this.lanes.submit(record);
     return submitView(record);

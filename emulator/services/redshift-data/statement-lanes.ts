@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, ResultReturnType } from '@duckdb/node-api';
 import { parseS3Uri } from '../../../core/lake-layout';
+import type { RecordStore } from '../../runtime/record-store';
 import type { StateFile } from '../../runtime/state-file';
 import type { ServiceContext } from '../service-context';
 import type { ResultStore } from './result-store';
@@ -38,6 +39,7 @@ export class StatementLanes {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly state: StateFile<StatementsState>,
+    private readonly records: RecordStore<StatementRecord>,
     private readonly warehouse: Warehouse,
     private readonly results: ResultStore,
   ) {}
@@ -87,10 +89,12 @@ export class StatementLanes {
       if (!lane.active) continue;
       await this.rollback(lane.active);
       resetToSubmitted(lane.active.record);
+      await this.records.save(lane.active.record);
       lane.active = undefined;
     }
-    for (const record of this.state.data.statements) if (record.status === 'PICKED') resetToSubmitted(record);
-    await this.state.save();
+    const picked = this.state.data.statements.filter((record) => record.status === 'PICKED');
+    for (const record of picked) resetToSubmitted(record);
+    await Promise.all(picked.map((record) => this.records.save(record)));
   }
 
   private pump(laneName: string): void {
@@ -110,7 +114,7 @@ export class StatementLanes {
     const step = this.ctx.config.timing.transitionMs;
     this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, async () => {
       this.touch(record, 'PICKED');
-      await this.state.save();
+      await this.records.save(record);
       this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, () =>
         this.execute(lane, lane.active!),
       );
@@ -121,7 +125,7 @@ export class StatementLanes {
     const { record } = active;
     this.touch(record, 'STARTED');
     record.startedAt = this.ctx.clock.now();
-    await this.state.save();
+    await this.records.save(record);
     const configured = this.databasesOf(record);
     if (!configured.includes(record.database)) {
       return this.fail(lane, active, `FATAL: database "${record.database}" does not exist`, 0);
@@ -173,7 +177,7 @@ export class StatementLanes {
       return this.release(lane, record);
     }
     active.holding = true;
-    await this.state.save();
+    await this.records.save(record);
     this.ctx.scheduler.at(this.key(record), record.startedAt + record.runMs, () => this.commit(lane, active));
   }
 
@@ -237,7 +241,7 @@ export class StatementLanes {
         }
       }
     }
-    await this.state.save();
+    await this.records.save(record);
   }
 
   private release(lane: Lane, record: StatementRecord): void {

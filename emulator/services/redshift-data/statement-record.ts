@@ -53,16 +53,11 @@ export function laneOf(statement: StatementRecord): string {
 }
 
 /**
- * What the state file keeps: the SQL text only of statements still to run. Loads and merges are
- * kilobytes of SQL each, and the state is rewritten on every statement transition.
+ * What a statement's record keeps: its SQL text only while it is still to run. Loads and merges are
+ * kilobytes of SQL each, needed after a restart only to run them.
  */
-export function withoutFinishedSql(state: StatementsState): unknown {
-  return {
-    ...state,
-    statements: state.statements.map((statement) =>
-      TERMINAL_STATUSES.includes(statement.status)
-        ? { ...statement, subs: statement.subs.map(({ sql: _sql, ...sub }) => sub) }
-        : statement,
-    ),
-  };
+export function withoutFinishedSql(statement: StatementRecord): unknown {
+  return TERMINAL_STATUSES.includes(statement.status)
+    ? { ...statement, subs: statement.subs.map(({ sql: _sql, ...sub }) => sub) }
+    : statement;
 }
