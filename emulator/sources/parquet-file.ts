@@ -50,8 +50,9 @@ export async function writeParquetFiles(
   writer.flush();
   appender.closeSync();
   const selected = columns.map((column) => quoteIdentifier(column.name)).join(', ');
+  for (const folder of new Set(files.map((file) => dirname(file.filePath))))
+    await mkdir(folder, { recursive: true });
   for (const [fileIndex, file] of files.entries()) {
-    await mkdir(dirname(file.filePath), { recursive: true });
     const temporaryPath = `${file.filePath}.tmp`;
     await connection.run(
       `COPY (SELECT ${selected} FROM ${STAGING_TABLE} WHERE ${FILE_COLUMN} = ${fileIndex} ORDER BY ${ROW_COLUMN}) ` +
