@@ -7,12 +7,9 @@ import type { RestJsonCall } from '../../http/rest-json-protocol';
 import { epochSeconds, parseTimestamp } from '../../http/timestamps';
 import { parseInput } from '../../http/validate-input';
 import { emrJobRunId } from '../../runtime/ids';
-import type { RecordStore } from '../../runtime/record-store';
-import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
-import type { JobRunStore, JobRunsState } from '../job-run-state';
-import { forgetOldFinished } from '../run-retention';
+import type { JobRuns } from '../job-runs';
 import type { ServiceContext } from '../service-context';
 
 export type EmrJobRunState =
@@ -43,6 +40,7 @@ export interface EmrJobRunRecord {
 }
 
 const TERMINAL: EmrJobRunState[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
+export const emrRunFinished = (run: EmrJobRunRecord): boolean => TERMINAL.includes(run.state);
 const VALIDATION = 'ValidationException';
 
 const startJobRunBody = z.object({
@@ -74,20 +72,14 @@ export class EmrJobRuns {
   /** Runs whose manifest the runner is executing right now (in this process). */
   private readonly working = new Set<string>();
 
-  private readonly state: StateFile<JobRunsState<EmrJobRunRecord>>;
-  private readonly records: RecordStore<EmrJobRunRecord>;
-
   constructor(
     private readonly ctx: ServiceContext,
-    { state, records }: JobRunStore<EmrJobRunRecord>,
-  ) {
-    this.state = state;
-    this.records = records;
-  }
+    private readonly runs: JobRuns<EmrJobRunRecord>,
+  ) {}
 
   getApplication({ params }: RestJsonCall): unknown {
     const app = this.application(params.applicationId!);
-    const created = epochSeconds(this.state.data.createdAt);
+    const created = epochSeconds(this.runs.createdAt);
     return {
       application: {
         applicationId: app.id,
@@ -132,7 +124,7 @@ export class EmrJobRuns {
         `Application ${app.id} is in TERMINATED state and cannot accept job runs`,
       );
     }
-    const runs = (this.state.data.runs[app.id] ??= []);
+    const runs = this.runs.runsOf(app.id);
     const earlier = runs.find((r) => r.clientToken === request.clientToken);
     if (earlier) {
       await record('replayed', earlier.id);
@@ -161,12 +153,7 @@ export class EmrJobRuns {
     if (request.configurationOverrides) run.configurationOverrides = request.configurationOverrides;
     const failure = await takeScriptedFailure(this.ctx, 'emr-serverless', [stageId, app.id]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    const { kept, forgotten } = forgetOldFinished(runs, {
-      isFinished: (r) => TERMINAL.includes(r.state),
-      kept: this.ctx.config.finishedJobRunsKept,
-    });
-    this.state.data.runs[app.id] = [...kept, run];
-    await Promise.all([this.records.save(run), ...forgotten.map((old) => this.records.remove(old))]);
+    await this.runs.add(app.id, run);
     await record('started', run.id);
     this.drive(run);
     return this.startResponse(run);
@@ -189,7 +176,7 @@ export class EmrJobRuns {
         "Value at 'maxResults' failed to satisfy constraint: Member must be between 1 and 50",
       );
     }
-    const matching = [...(this.state.data.runs[app.id] ?? [])]
+    const matching = [...this.runs.runsOf(app.id)]
       .reverse()
       .filter(
         (r) =>
@@ -209,7 +196,7 @@ export class EmrJobRuns {
     if (run.state !== 'CANCELLING') {
       this.transition(run, 'CANCELLING', this.ctx.clock.now() + this.ctx.config.timing.transitionMs);
       run.stateDetails = 'Job run cancelled by user';
-      await this.records.save(run);
+      await this.runs.save(run);
       this.drive(run);
     }
     return { applicationId: run.applicationId, jobRunId: run.id };
@@ -218,7 +205,7 @@ export class EmrJobRuns {
   /** Runs of applications no longer in the config stay as they were. */
   resume(): void {
     for (const app of this.ctx.config.emrServerless.applications) {
-      for (const run of this.state.data.runs[app.id] ?? []) this.drive(run);
+      for (const run of this.runs.runsOf(app.id)) this.drive(run);
     }
   }
 
@@ -228,7 +215,7 @@ export class EmrJobRuns {
     const next = async (state: EmrJobRunState, deadline: number) => {
       this.transition(run, state, deadline);
       if (state === 'RUNNING') run.runningSince = this.ctx.clock.now();
-      await this.records.save(run);
+      await this.runs.save(run);
       this.drive(run);
     };
     switch (run.state) {
@@ -254,7 +241,7 @@ export class EmrJobRuns {
         scheduler.cancel(`${key}:timeout`);
         scheduler.at(key, run.deadline, async () => {
           this.transition(run, 'CANCELLED');
-          await this.records.save(run);
+          await this.runs.save(run);
         });
         break;
       default:
@@ -289,7 +276,7 @@ export class EmrJobRuns {
       if (run.state !== 'RUNNING' || run.work !== 'pending') return;
       run.work = 'done';
       if (error !== undefined) run.error = error;
-      await this.records.save(run);
+      await this.runs.save(run);
       await this.finishIfDone(run);
     });
   }
@@ -306,14 +293,14 @@ export class EmrJobRuns {
         );
     }
     this.ctx.scheduler.cancel(`emr:${run.id}:timeout`);
-    await this.records.save(run);
+    await this.runs.save(run);
   }
 
   private async timeOut(run: EmrJobRunRecord): Promise<void> {
     if (run.state !== 'RUNNING') return;
     this.transition(run, 'CANCELLING', this.ctx.clock.now() + this.ctx.config.timing.transitionMs);
     run.stateDetails = `Job run timed out after ${run.executionTimeoutMinutes} minutes (executionTimeoutMinutes)`;
-    await this.records.save(run);
+    await this.runs.save(run);
     this.drive(run);
   }
 
@@ -333,7 +320,7 @@ export class EmrJobRuns {
 
   private run(applicationId: string, jobRunId: string): EmrJobRunRecord {
     this.application(applicationId);
-    const run = this.state.data.runs[applicationId]?.find((r) => r.id === jobRunId);
+    const run = this.runs.runsOf(applicationId).find((r) => r.id === jobRunId);
     if (!run) throw notFound(`Job run ${jobRunId} does not exist in application ${applicationId}`);
     return run;
   }

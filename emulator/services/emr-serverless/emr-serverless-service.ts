@@ -1,13 +1,16 @@
 import { restJsonHandler } from '../../http/rest-json-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
-import { openJobRuns } from '../job-run-state';
-import { EmrJobRuns, type EmrJobRunRecord } from './emr-job-runs';
+import { JobRuns } from '../job-runs';
+import { EmrJobRuns, type EmrJobRunRecord, emrRunFinished } from './emr-job-runs';
 
 /** EMR Serverless (restJson1): applications and job runs, paths as in the service model. */
 export async function createEmrServerlessService(ctx: ServiceContext): Promise<EmulatedService> {
   const runs = new EmrJobRuns(
     ctx,
-    await openJobRuns<EmrJobRunRecord>(ctx, 'emr-serverless-job-runs', (run) => run.applicationId),
+    await JobRuns.open<EmrJobRunRecord>(ctx, 'emr-serverless-job-runs', {
+      groupOf: (run) => run.applicationId,
+      isFinished: emrRunFinished,
+    }),
   );
   return {
     signingName: 'emr-serverless',

@@ -6,12 +6,9 @@ import { paginate } from '../../http/pagination';
 import { epochSeconds } from '../../http/timestamps';
 import { parseInput } from '../../http/validate-input';
 import { glueJobRunId } from '../../runtime/ids';
-import type { RecordStore } from '../../runtime/record-store';
-import type { StateFile } from '../../runtime/state-file';
 import { manifestStageId, parseJobManifest } from '../job-manifest-parser';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
-import type { JobRunStore, JobRunsState } from '../job-run-state';
-import { forgetOldFinished } from '../run-retention';
+import type { JobRuns } from '../job-runs';
 import type { ServiceContext } from '../service-context';
 
 export type GlueJobRunState =
@@ -41,6 +38,7 @@ export interface GlueJobRunRecord {
 }
 
 const ACTIVE: GlueJobRunState[] = ['STARTING', 'RUNNING', 'STOPPING'];
+export const glueRunFinished = (run: GlueJobRunRecord): boolean => !ACTIVE.includes(run.state);
 const INVALID_INPUT = 'InvalidInputException';
 
 const jobName = z.string().min(1, 'Member must not be null');
@@ -64,16 +62,10 @@ export class GlueJobRuns {
   /** Runs whose manifest the runner is executing right now (in this process). */
   private readonly working = new Set<string>();
 
-  private readonly state: StateFile<JobRunsState<GlueJobRunRecord>>;
-  private readonly records: RecordStore<GlueJobRunRecord>;
-
   constructor(
     private readonly ctx: ServiceContext,
-    { state, records }: JobRunStore<GlueJobRunRecord>,
-  ) {
-    this.state = state;
-    this.records = records;
-  }
+    private readonly runs: JobRuns<GlueJobRunRecord>,
+  ) {}
 
   getJob(input: unknown): unknown {
     const { JobName } = parseInput(z.object({ JobName: jobName }), input, INVALID_INPUT);
@@ -98,7 +90,7 @@ export class GlueJobRuns {
       await record('rejected', undefined, 'EntityNotFoundException');
       throw notFound(`Job with name: ${request.JobName} not found.`);
     }
-    const active = this.runsOf(job.name).filter((r) => ACTIVE.includes(r.state)).length;
+    const active = this.runs.runsOf(job.name).filter((r) => ACTIVE.includes(r.state)).length;
     if (active >= job.maxConcurrentRuns) {
       await record('rejected', undefined, 'ConcurrentRunsExceededException');
       throw new AwsError('ConcurrentRunsExceededException', `Concurrent runs exceeded for ${job.name}`);
@@ -122,12 +114,7 @@ export class GlueJobRuns {
     };
     const failure = await takeScriptedFailure(this.ctx, 'glue', [stageId, job.name]);
     if (failure !== undefined) run.scriptedFailure = failure;
-    const { kept, forgotten } = forgetOldFinished(this.runsOf(job.name), {
-      isFinished: (r) => !ACTIVE.includes(r.state),
-      kept: this.ctx.config.finishedJobRunsKept,
-    });
-    this.state.data.runs[job.name] = [...kept, run];
-    await Promise.all([this.records.save(run), ...forgotten.map((old) => this.records.remove(old))]);
+    await this.runs.add(job.name, run);
     await record('started', run.id);
     this.drive(run);
     return { JobRunId: run.id };
@@ -136,7 +123,7 @@ export class GlueJobRuns {
   getJobRun(input: unknown): unknown {
     const { JobName, RunId } = parseInput(getJobRunInput, input, INVALID_INPUT);
     this.job(JobName);
-    const run = this.runsOf(JobName).find((r) => r.id === RunId);
+    const run = this.runs.runsOf(JobName).find((r) => r.id === RunId);
     if (!run) throw notFound(`Job run ${RunId} not found for job ${JobName}.`);
     return { JobRun: this.runView(run) };
   }
@@ -144,7 +131,7 @@ export class GlueJobRuns {
   getJobRuns(input: unknown): unknown {
     const request = parseInput(getJobRunsInput, input, INVALID_INPUT);
     this.job(request.JobName);
-    const newestFirst = [...this.runsOf(request.JobName)].reverse();
+    const newestFirst = [...this.runs.runsOf(request.JobName)].reverse();
     const page = paginate(
       newestFirst,
       (r) => r.id,
@@ -157,7 +144,7 @@ export class GlueJobRuns {
 
   async batchStopJobRun(input: unknown): Promise<unknown> {
     const request = parseInput(batchStopInput, input, INVALID_INPUT);
-    const runs = this.runsOf(request.JobName);
+    const runs = this.runs.runsOf(request.JobName);
     const successful: unknown[] = [];
     const errors: unknown[] = [];
     for (const id of request.JobRunIds) {
@@ -182,14 +169,15 @@ export class GlueJobRuns {
       }
     }
     const stopping = runs.filter((r) => r.state === 'STOPPING');
-    await Promise.all(stopping.map((run) => this.records.save(run)));
+    await Promise.all(stopping.map((run) => this.runs.save(run)));
     for (const run of stopping) this.drive(run);
     return { SuccessfulSubmissions: successful, Errors: errors };
   }
 
   /** Runs of jobs no longer in the config stay as they were (GetJobRun answers EntityNotFound for them). */
   resume(): void {
-    for (const job of this.ctx.config.glue.jobs) for (const run of this.runsOf(job.name)) this.drive(run);
+    for (const job of this.ctx.config.glue.jobs)
+      for (const run of this.runs.runsOf(job.name)) this.drive(run);
   }
 
   /** Arms whatever the run's current state waits for. */
@@ -213,7 +201,7 @@ export class GlueJobRuns {
         scheduler.cancel(`${key}:timeout`);
         scheduler.at(key, run.deadline, async () => {
           this.transition(run, 'STOPPED');
-          await this.records.save(run);
+          await this.runs.save(run);
         });
         break;
       default:
@@ -226,7 +214,7 @@ export class GlueJobRuns {
     const now = this.ctx.clock.now();
     run.runningSince = now;
     this.transition(run, 'RUNNING', now + run.runMs);
-    await this.records.save(run);
+    await this.runs.save(run);
     this.drive(run);
   }
 
@@ -252,7 +240,7 @@ export class GlueJobRuns {
       if (run.state !== 'RUNNING' || run.work !== 'pending') return;
       run.work = 'done';
       if (error !== undefined) run.errorMessage = error;
-      await this.records.save(run);
+      await this.runs.save(run);
       await this.finishIfDone(run);
     });
   }
@@ -261,7 +249,7 @@ export class GlueJobRuns {
     if (run.state !== 'RUNNING' || run.work !== 'done' || this.ctx.clock.now() < run.deadline) return;
     this.transition(run, run.errorMessage === undefined ? 'SUCCEEDED' : 'FAILED');
     this.ctx.scheduler.cancel(`glue:${run.id}:timeout`);
-    await this.records.save(run);
+    await this.runs.save(run);
   }
 
   private async timeOut(run: GlueJobRunRecord): Promise<void> {
@@ -269,7 +257,7 @@ export class GlueJobRuns {
     run.errorMessage = `Job run timed out after ${run.timeoutMinutes} minutes`;
     this.transition(run, 'TIMEOUT');
     this.ctx.scheduler.cancel(`glue:${run.id}`);
-    await this.records.save(run);
+    await this.runs.save(run);
   }
 
   private transition(run: GlueJobRunRecord, state: GlueJobRunState, deadline?: number): void {
@@ -286,12 +274,8 @@ export class GlueJobRuns {
     return job;
   }
 
-  private runsOf(jobName: string): GlueJobRunRecord[] {
-    return this.state.data.runs[jobName] ?? [];
-  }
-
   private jobView(job: GlueJobConfig): unknown {
-    const created = epochSeconds(this.state.data.createdAt);
+    const created = epochSeconds(this.runs.createdAt);
     return {
       Name: job.name,
       Description: job.description,

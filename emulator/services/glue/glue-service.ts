@@ -1,15 +1,18 @@
 import { jsonRpcHandler } from '../../http/json-rpc-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
 import { GlueCrawlers, type GlueCrawlersState } from './glue-crawlers';
-import { openJobRuns } from '../job-run-state';
-import { GlueJobRuns, type GlueJobRunRecord } from './glue-job-runs';
+import { JobRuns } from '../job-runs';
+import { GlueJobRuns, type GlueJobRunRecord, glueRunFinished } from './glue-job-runs';
 
 /** AWS Glue (awsJson1_1, X-Amz-Target AWSGlue.*): jobs, job runs and crawlers. */
 export async function createGlueService(ctx: ServiceContext): Promise<EmulatedService> {
   const createdAt = ctx.clock.now();
   const runs = new GlueJobRuns(
     ctx,
-    await openJobRuns<GlueJobRunRecord>(ctx, 'glue-job-runs', (run) => run.jobName),
+    await JobRuns.open<GlueJobRunRecord>(ctx, 'glue-job-runs', {
+      groupOf: (run) => run.jobName,
+      isFinished: glueRunFinished,
+    }),
   );
   const crawlers = new GlueCrawlers(
     ctx,
