@@ -86,6 +86,17 @@ const dmsTaskSchema = z.object({
   seed: z.number().int(),
   /** DatePartitionTimezone of the S3 target: the commit date in this zone picks the output folder. */
   timeZone: timeZone.default('UTC'),
+  /**
+   * CdcMaxBatchInterval of the S3 target, in seconds: each CDC file holds at most this much commit
+   * time. AWS defaults to 60 s of task time; the emulator writes a window at once, so it counts commit
+   * time and defaults to an hour. A daily pipeline sets a day (86400) for one file per table and day.
+   */
+  cdcMaxBatchInterval: z
+    .number()
+    .int('use a whole number of seconds')
+    .min(1, 'use at least 1 second')
+    .max(86_400, 'use at most 86400 seconds (a day)')
+    .default(3600),
   outputUri: s3Prefix,
   /** Where the very first start (full load) begins in source time. */
   initialTime: utcInstant,

@@ -67,6 +67,9 @@ export function buildShopEmulatorConfig(parameters: ShopEmulatorParameters): Emu
             tables: [...names.dmsTables],
             seed,
             timeZone,
+            // The pipeline reads a day of changes at a time: one file per table and day instead of 24
+            // small ones, as a team sets CdcMaxBatchInterval on its S3 target endpoint.
+            cdcMaxBatchInterval: 86_400,
             outputUri: lakeLayout.cdcRoot(bucket),
             initialTime: startOfDayUtc(firstDay, timeZone).toISOString(),
           },

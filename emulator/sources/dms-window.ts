@@ -16,6 +16,7 @@ import { assertTimeZone, dmsFileStamp, localDate } from './zoned-time';
 
 /** DMS splits a full load into files of at most MaxFileSize; the simulator counts rows instead. */
 const ROWS_PER_LOAD_FILE = 50_000;
+const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 3600;
 
 interface PlannedFile {
   uri: string;
@@ -27,9 +28,11 @@ interface PlannedFile {
  * partitioning YYYYMMDD with SLASH in partitionTimeZone) writes for the window:
  * - full load: `<schema>/<table>/<YYYY>/<MM>/<DD>/LOAD00000001.parquet` (hex counter), Op 'I', `_commit_ts`
  *   = the window start (DMS stamps full-load rows with the transfer time), folder = that instant's date;
- * - CDC: one file per table, commit date (in the zone) and UTC hour, named after its first commit
+ * - CDC: one file per table, commit date (in the zone) and batch interval (CdcMaxBatchInterval seconds
+ *   of commit time counted from the window start), named after its first commit
  *   (`yyyyMMdd-HHmmssSSS.parquet`), rows in commit order. Tables without rows get no folder, like DMS.
- * File names and bytes depend only on (seed, window), so a rerun of a window rewrites identical files.
+ * File names and bytes depend only on (seed, window, interval), so a rerun of a window rewrites
+ * identical files.
  */
 export async function writeDmsWindow(
   request: DmsWindowRequest,
@@ -46,7 +49,7 @@ export async function writeDmsWindow(
       const prefix = `${outputUri}${request.schema}/${table}/`;
       const files = [
         ...(snapshot ? planLoadFiles(prefix, table, snapshot[table], request) : []),
-        ...planCdcFiles(prefix, table, changes, request.partitionTimeZone),
+        ...planCdcFiles(prefix, table, changes, request),
       ];
       const columns = [...DMS_HEADER_COLUMNS, ...SHOP_TABLES[table].columns];
       await writeParquetFiles(
@@ -89,13 +92,14 @@ function planCdcFiles(
   prefix: string,
   table: ShopTable,
   changes: ShopChange[],
-  timeZone: string,
+  request: DmsWindowRequest,
 ): PlannedFile[] {
+  const intervalMs = (request.cdcMaxBatchInterval ?? DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS) * 1000;
   const files = new Map<string, PlannedFile>();
   for (const change of changes) {
     if (change.table !== table) continue;
-    const folder = datePath(localDate(change.commitTs, timeZone));
-    const batch = `${folder}|${change.commitTs.toISOString().slice(0, 13)}`;
+    const folder = datePath(localDate(change.commitTs, request.partitionTimeZone));
+    const batch = `${folder}|${Math.floor((change.commitTs.getTime() - request.fromUtc.getTime()) / intervalMs)}`;
     let file = files.get(batch);
     if (!file) {
       file = { uri: `${prefix}${folder}/${dmsFileStamp(change.commitTs)}.parquet`, rows: [] };
@@ -131,6 +135,10 @@ function validateRequest(request: DmsWindowRequest): ShopTable[] {
     throw new Error(`schema must be a plain identifier such as 'shop', got '${request.schema}'`);
   }
   assertTimeZone(request.partitionTimeZone);
+  const interval = request.cdcMaxBatchInterval;
+  if (interval !== undefined && !(Number.isInteger(interval) && interval >= 1)) {
+    throw new Error(`cdcMaxBatchInterval must be a whole number of seconds >= 1, got ${String(interval)}`);
+  }
   if (request.tables.length === 0)
     throw new Error(`tables is empty; the shop source has ${SHOP_TABLE_NAMES.join(', ')}`);
   for (const table of request.tables) {

@@ -19,6 +19,11 @@ export interface DmsWindowRequest {
   fullLoad: boolean;
   /** DMS DatePartitionTimezone: the commit date of a change, in this zone, picks its folder. */
   partitionTimeZone: string;
+  /**
+   * The S3 target's CdcMaxBatchInterval in seconds: a CDC file holds at most this much commit time,
+   * counted from the window start (the task starts there). Default 3600.
+   */
+  cdcMaxBatchInterval?: number;
   /** s3:// prefix the task writes to, e.g. s3://lake/bronze/cdc/ */
   outputUri: string;
   resolve: S3PathResolver;

@@ -137,7 +137,15 @@ describe('config', () => {
         glue: { jobs: [{ name: 'j' }, { name: 'j', maxConcurrentRuns: 0 }] },
         dms: {
           tasks: [
-            { id: 't', schema: 's', tables: [], seed: 1, outputUri: 's3://b/x', initialTime: 'yesterday' },
+            {
+              id: 't',
+              schema: 's',
+              tables: [],
+              seed: 1,
+              outputUri: 's3://b/x',
+              initialTime: 'yesterday',
+              cdcMaxBatchInterval: 172_800,
+            },
           ],
         },
       });
@@ -157,6 +165,7 @@ describe('config', () => {
         'dms.tasks[0].tables',
         'dms.tasks[0].outputUri',
         'dms.tasks[0].initialTime',
+        'dms.tasks[0].cdcMaxBatchInterval',
       ]),
     );
   });
@@ -174,6 +183,7 @@ describe('config', () => {
       outputUri: 's3://shop-lake/bronze/cdc/',
       timeZone: 'Europe/Berlin',
       seed: 11,
+      cdcMaxBatchInterval: 86_400,
     });
     expect(config.dms.tasks[0]?.arn).toBe(
       buildShopEmulatorConfig({ bucket: 'x-lake', seed: 1, timeZone: 'UTC', firstDay: '2024-01-01' }).dms

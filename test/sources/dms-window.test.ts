@@ -168,6 +168,33 @@ describe('DMS window output', () => {
     });
   });
 
+  it('cuts CDC files every CdcMaxBatchInterval of commit time from the window start: an hour, or a day', async () => {
+    // 2025-03-10 in Berlin (UTC+1): 23:00Z on the 9th to 23:00Z on the 10th.
+    const day = request('2025-03-09T23:00:00Z', '2025-03-10T23:00:00Z');
+    const hourly = await simulator.writeDmsWindow(day);
+    const daily = await simulator.writeDmsWindow({
+      ...day,
+      cdcMaxBatchInterval: 86_400,
+      outputUri: 's3://lake/bronze/daily/',
+    });
+    for (const table of TABLES) {
+      const hours = new Set(
+        shopChangeLog(SEED, day.fromUtc, day.toUtc, options)
+          .filter((change) => change.table === table)
+          .map((change) => change.commitTs.toISOString().slice(0, 13)),
+      );
+      expect(hourly.perTable[table]!.files).toHaveLength(hours.size);
+      expect(hours.size).toBeGreaterThan(1);
+      expect(daily.perTable[table]!.files).toHaveLength(1);
+      expect(daily.perTable[table]!.files[0]).toMatch(
+        new RegExp(`^s3://lake/bronze/daily/shop/${table}/2025/03/10/\\d{8}-\\d{9}\\.parquet$`),
+      );
+      expect(await tableRows(table, join(lake.dir, 'lake/bronze/daily/shop'))).toEqual(
+        await tableRows(table),
+      );
+    }
+  });
+
   it('writes nothing for a table without changes and reports the window start as last commit', async () => {
     const result = await simulator.writeDmsWindow(request('2025-02-01T00:00:00Z', '2025-02-02T00:00:00Z'));
     expect(result.perTable.customers).toEqual({ rows: 0, files: [] });
@@ -194,5 +221,10 @@ describe('DMS window output', () => {
         request('2025-03-01T00:00:00Z', '2025-03-02T00:00:00Z', { outputUri: '/tmp/x' }),
       ),
     ).rejects.toThrow(/outputUri must be an s3:\/\/ prefix/);
+    await expect(
+      simulator.writeDmsWindow(
+        request('2025-03-01T00:00:00Z', '2025-03-02T00:00:00Z', { cdcMaxBatchInterval: 0.5 }),
+      ),
+    ).rejects.toThrow(/cdcMaxBatchInterval must be a whole number of seconds >= 1, got 0.5/);
   });
 });

@@ -34,6 +34,7 @@ export function dmsTaskView(input: DmsTaskViewInput): Record<string, unknown> {
       OutputUri: task.outputUri,
       DatePartitionEnabled: true,
       DatePartitionTimezone: task.timeZone,
+      CdcMaxBatchInterval: task.cdcMaxBatchInterval,
     },
   };
   return {

@@ -377,6 +377,7 @@ export class DmsTasks {
           toUtc: new Date(run.windowEndMs!),
           fullLoad: run.fullLoad,
           partitionTimeZone: task.timeZone,
+          cdcMaxBatchInterval: task.cdcMaxBatchInterval,
           outputUri: task.outputUri,
           resolve: this.ctx.lake.resolve,
         });
