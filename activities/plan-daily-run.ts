@@ -61,7 +61,8 @@ export function createPlanActivities(deps: PlanActivityDeps) {
         );
       }
       const generation = await claimGeneration(deps.runState, spec.name, logicalDate, request);
-      const done = await deps.runState.doneStages(spec.name, logicalDate);
+      // Stages asked for by name run even when done (buildPlan), so their markers are not read.
+      const done = request.only?.length ? {} : await deps.runState.doneStages(spec.name, logicalDate);
       return buildPlan({
         spec,
         env: deps.env,
