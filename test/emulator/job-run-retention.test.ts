@@ -26,17 +26,22 @@ let t: TestEmulator;
 
 beforeAll(async () => {
   t = await startTestEmulator({
-    glue: { jobs: [{ name: 'quick', maxConcurrentRuns: 5 }] },
+    glue: {
+      jobs: [
+        { name: 'quick', maxConcurrentRuns: 5 },
+        { name: 'paged', maxConcurrentRuns: 5 },
+      ],
+    },
     emrServerless: { applications: [{ id: APP }] },
     finishedJobRunsKept: 2,
   });
 });
 afterAll(() => t.close());
 
-async function finishedGlueRun(): Promise<string> {
-  const { JobRunId } = await t.clients.glue.send(new StartJobRunCommand({ JobName: 'quick' }));
+async function finishedGlueRun(job = 'quick'): Promise<string> {
+  const { JobRunId } = await t.clients.glue.send(new StartJobRunCommand({ JobName: job }));
   await waitFor(
-    () => t.clients.glue.send(new GetJobRunCommand({ JobName: 'quick', RunId: JobRunId })),
+    () => t.clients.glue.send(new GetJobRunCommand({ JobName: job, RunId: JobRunId })),
     (r: { JobRun?: GlueJobRun }) => r.JobRun?.JobRunState === 'SUCCEEDED',
   );
   return JobRunId!;
@@ -68,6 +73,26 @@ it('keeps the configured number of finished Glue runs per job and forgets older 
   ).rejects.toBeInstanceOf(EntityNotFoundException);
   const { JobRuns } = await t.clients.glue.send(new GetJobRunsCommand({ JobName: 'quick' }));
   expect(JobRuns?.map((r) => r.Id).sort()).toEqual([ids[1], ids[2], running].sort());
+});
+
+it('keeps a GetJobRuns page token valid after the run it names is forgotten', async () => {
+  const older = [await finishedGlueRun('paged'), await finishedGlueRun('paged')];
+  const first = await t.clients.glue.send(new GetJobRunsCommand({ JobName: 'paged', MaxResults: 1 }));
+  expect(first.JobRuns?.map((r) => r.Id)).toEqual([older[1]]);
+  // Three newer runs: the run the token names, and the one before it, are forgotten.
+  const newer = [];
+  for (let i = 0; i < 3; i++) newer.push(await finishedGlueRun('paged'));
+  await expect(
+    t.clients.glue.send(new GetJobRunCommand({ JobName: 'paged', RunId: older[1] })),
+  ).rejects.toBeInstanceOf(EntityNotFoundException);
+  const next = await t.clients.glue.send(
+    new GetJobRunsCommand({ JobName: 'paged', MaxResults: 1, NextToken: first.NextToken }),
+  );
+  // Nothing older than the token's run is left, and the newer runs are not handed out again.
+  expect(next.JobRuns).toEqual([]);
+  expect(next.NextToken).toBeUndefined();
+  const { JobRuns } = await t.clients.glue.send(new GetJobRunsCommand({ JobName: 'paged' }));
+  expect(JobRuns?.map((r) => r.Id)).toEqual([...newer].reverse());
 });
 
 it('keeps the configured number of finished EMR Serverless runs per application', async () => {

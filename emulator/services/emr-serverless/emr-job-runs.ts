@@ -184,7 +184,17 @@ export class EmrJobRuns {
           (after === undefined || r.createdAt >= after) &&
           (before === undefined || r.createdAt <= before),
       );
-    const page = paginate(matching, (r) => r.id, query.get('nextToken') ?? undefined, maxResults, VALIDATION);
+    const page = paginate(
+      matching,
+      (r) => r.id,
+      query.get('nextToken') ?? undefined,
+      maxResults,
+      VALIDATION,
+      {
+        of: (r) => r.createdAt,
+        descending: true,
+      },
+    );
     return { jobRuns: page.items.map((r) => this.summaryView(r)), nextToken: page.nextToken };
   }
 
