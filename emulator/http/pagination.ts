@@ -5,16 +5,6 @@ export interface Page<T> {
   nextToken?: string;
 }
 
-/**
- * Where an item stands in a list the emulator may forget items of (old runs and statements beyond
- * what it keeps): a number that never decreases along the list's answer order (`descending` when it
- * never increases), such as the start time of newest-first runs.
- */
-export interface ListPosition<T> {
-  of(item: T): number;
-  descending: boolean;
-}
-
 interface Token {
   after?: unknown;
   at?: unknown;
@@ -22,10 +12,11 @@ interface Token {
 
 /**
  * One page of `items` (already in answer order). The token names the last item handed out, so runs
- * started between two page requests neither repeat nor skip items. With a `position`, the token also
- * keeps where that item stood: when the item was forgotten before the next request, the page resumes
- * at the first item not before it (one sharing its position may come again; none is skipped), as AWS
- * tokens stay valid while old runs expire.
+ * started between two page requests neither repeat nor skip items. For a newest-first list the emulator
+ * forgets old items of (runs, statements), `startedAt` gives each item's start time: the token also
+ * keeps it, and when its item was forgotten before the next request, the page resumes at the first
+ * item not newer (one started at the same time may come again; none is skipped), as AWS tokens stay
+ * valid while old runs expire.
  */
 export function paginate<T>(
   items: T[],
@@ -33,9 +24,9 @@ export function paginate<T>(
   token: string | undefined,
   pageSize: number,
   invalidTokenError: string,
-  position?: ListPosition<T>,
+  startedAt?: (item: T) => number,
 ): Page<T> {
-  const start = token === undefined || token === '' ? 0 : resumeIndex(items, idOf, token, position);
+  const start = token === undefined || token === '' ? 0 : resumeIndex(items, idOf, token, startedAt);
   if (start < 0)
     throw new AwsError(
       invalidTokenError,
@@ -45,7 +36,7 @@ export function paginate<T>(
   const more = start + pageSize < items.length;
   if (!more) return { items: page };
   const last = page[page.length - 1]!;
-  return { items: page, nextToken: encodeToken({ after: idOf(last), at: position?.of(last) }) };
+  return { items: page, nextToken: encodeToken({ after: idOf(last), at: startedAt?.(last) }) };
 }
 
 /** Index of the first item after the token's, or -1 when the token is not one this list handed out. */
@@ -53,18 +44,16 @@ function resumeIndex<T>(
   items: T[],
   idOf: (item: T) => string,
   token: string,
-  position: ListPosition<T> | undefined,
+  startedAt: ((item: T) => number) | undefined,
 ): number {
   const decoded = decodeToken(token);
   if (typeof decoded?.after !== 'string') return -1;
   const index = items.findIndex((item) => idOf(item) === decoded.after);
   if (index >= 0) return index + 1;
   const at = decoded.at;
-  if (!position || typeof at !== 'number') return -1;
-  const notBefore = items.findIndex((item) =>
-    position.descending ? position.of(item) <= at : position.of(item) >= at,
-  );
-  return notBefore < 0 ? items.length : notBefore;
+  if (!startedAt || typeof at !== 'number') return -1;
+  const notNewer = items.findIndex((item) => startedAt(item) <= at);
+  return notNewer < 0 ? items.length : notNewer;
 }
 
 function encodeToken(token: Token): string {

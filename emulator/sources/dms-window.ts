@@ -16,7 +16,6 @@ import { assertTimeZone, dmsFileStamp, localDate } from './zoned-time';
 
 /** DMS splits a full load into files of at most MaxFileSize; the simulator counts rows instead. */
 const ROWS_PER_LOAD_FILE = 50_000;
-const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 3600;
 
 interface PlannedFile {
   uri: string;
@@ -94,7 +93,7 @@ function planCdcFiles(
   changes: ShopChange[],
   request: DmsWindowRequest,
 ): PlannedFile[] {
-  const intervalMs = (request.cdcMaxBatchInterval ?? DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS) * 1000;
+  const intervalMs = request.cdcMaxBatchInterval * 1000;
   const files = new Map<string, PlannedFile>();
   for (const change of changes) {
     if (change.table !== table) continue;
@@ -136,7 +135,7 @@ function validateRequest(request: DmsWindowRequest): ShopTable[] {
   }
   assertTimeZone(request.partitionTimeZone);
   const interval = request.cdcMaxBatchInterval;
-  if (interval !== undefined && !(Number.isInteger(interval) && interval >= 1)) {
+  if (!(Number.isInteger(interval) && interval >= 1)) {
     throw new Error(`cdcMaxBatchInterval must be a whole number of seconds >= 1, got ${String(interval)}`);
   }
   if (request.tables.length === 0)

@@ -21,9 +21,9 @@ export interface DmsWindowRequest {
   partitionTimeZone: string;
   /**
    * The S3 target's CdcMaxBatchInterval in seconds: a CDC file holds at most this much commit time,
-   * counted from the window start (the task starts there). Default 3600.
+   * counted from the window start (the task starts there).
    */
-  cdcMaxBatchInterval?: number;
+  cdcMaxBatchInterval: number;
   /** s3:// prefix the task writes to, e.g. s3://lake/bronze/cdc/ */
   outputUri: string;
   resolve: S3PathResolver;

@@ -8,9 +8,15 @@ interface Run {
 }
 
 const run = (id: string, startedAt: number): Run => ({ id, startedAt });
-const newestFirst = { of: (r: Run) => r.startedAt, descending: true };
 const page = (items: Run[], token?: string) =>
-  paginate(items, (r) => r.id, token, 2, 'InvalidInputException', newestFirst);
+  paginate(
+    items,
+    (r) => r.id,
+    token,
+    2,
+    'InvalidInputException',
+    (r) => r.startedAt,
+  );
 
 describe('paginate', () => {
   it('hands out every item once across pages, even when newer items arrive in between', () => {

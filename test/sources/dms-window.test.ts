@@ -38,6 +38,7 @@ function request(
     toUtc: new Date(toIso),
     fullLoad: false,
     partitionTimeZone: 'Europe/Berlin',
+    cdcMaxBatchInterval: 3600,
     outputUri: 's3://lake/bronze/cdc/',
     resolve: lake.resolve,
     ...overrides,

@@ -137,7 +137,7 @@ export class FlowExecutions {
       request.nextToken,
       request.maxResults ?? 100,
       VALIDATION,
-      { of: (e) => e.startedAt, descending: true },
+      (e) => e.startedAt,
     );
     return { flowExecutions: page.items.map((e) => executionView(e)), nextToken: page.nextToken };
   }

@@ -190,10 +190,7 @@ export class EmrJobRuns {
       query.get('nextToken') ?? undefined,
       maxResults,
       VALIDATION,
-      {
-        of: (r) => r.createdAt,
-        descending: true,
-      },
+      (r) => r.createdAt,
     );
     return { jobRuns: page.items.map((r) => this.summaryView(r)), nextToken: page.nextToken };
   }

@@ -138,7 +138,7 @@ export class GlueJobRuns {
       request.NextToken,
       request.MaxResults ?? 100,
       INVALID_INPUT,
-      { of: (r) => r.startedAt, descending: true },
+      (r) => r.startedAt,
     );
     return { JobRuns: page.items.map((r) => this.runView(r)), NextToken: page.nextToken };
   }

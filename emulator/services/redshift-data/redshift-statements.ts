@@ -144,10 +144,14 @@ export class RedshiftStatements {
           (request.WorkgroupName === undefined || s.workgroupName === request.WorkgroupName) &&
           (request.ClusterIdentifier === undefined || s.clusterIdentifier === request.ClusterIdentifier),
       );
-    const page = paginate(matching, (s) => s.id, request.NextToken, request.MaxResults || 100, VALIDATION, {
-      of: (s) => s.createdAt,
-      descending: true,
-    });
+    const page = paginate(
+      matching,
+      (s) => s.id,
+      request.NextToken,
+      request.MaxResults || 100,
+      VALIDATION,
+      (s) => s.createdAt,
+    );
     return { Statements: page.items.map(listView), NextToken: page.nextToken };
   }
 

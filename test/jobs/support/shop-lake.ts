@@ -48,6 +48,7 @@ export async function simulateShopDays(
       toUtc: endUtc,
       fullLoad: index === 0,
       partitionTimeZone: TIME_ZONE,
+      cdcMaxBatchInterval: 3600,
       outputUri: lakeLayout.cdcRoot(BUCKET),
       resolve: lake.resolve,
     });
