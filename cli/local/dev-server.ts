@@ -8,6 +8,7 @@ import path from 'node:path';
 import { canConnect, freePort, waitForPort } from '../../scripts/net';
 import { devServerExecutable } from '../../scripts/temporal-binaries';
 import { searchAttributeKeys } from '../../core/search-attributes';
+import { DEV_SERVER_TUNING_ARGS } from './dev-server-tuning';
 
 export interface DevServer {
   address: string;
@@ -63,6 +64,7 @@ export async function startDevServer(
     ...(options.persistent === false ? [] : ['--db-filename', path.join(dataDir, 'temporal.db')]),
     '--log-level',
     'warn',
+    ...DEV_SERVER_TUNING_ARGS,
     ...Object.values(searchAttributeKeys).flatMap((k) => [
       '--search-attribute',
       `${k.name}=${cliSearchAttributeType(k.type)}`,

@@ -4,6 +4,7 @@
  */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DEV_SERVER_TUNING_ARGS } from '../../cli/local/dev-server-tuning';
 import { devServerExecutable, testServerExecutable } from '../../scripts/temporal-binaries';
 import { searchAttributeKeys } from '../../core/search-attributes';
 import { ensureSearchAttributes } from '../../workers/search-attributes';
@@ -37,6 +38,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
       executable: devServerExecutable(),
       ip: '127.0.0.1',
       searchAttributes: Object.values(searchAttributeKeys),
+      extraArgs: [...DEV_SERVER_TUNING_ARGS],
     },
   });
 }

@@ -4,6 +4,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
+import { DEV_SERVER_TUNING_ARGS } from '../../../cli/local/dev-server-tuning';
 import { devServerExecutable } from '../../../scripts/temporal-binaries';
 import { searchAttributeKeys } from '../../../core/search-attributes';
 import { ensureSearchAttributes } from '../../../workers/search-attributes';
@@ -32,7 +33,10 @@ export async function startTemporalDevServer(
       executable: devServerExecutable(),
       ip: '127.0.0.1',
       searchAttributes: Object.values(searchAttributeKeys),
-      extraArgs: extraNamespaces.flatMap((namespace) => ['--namespace', namespace]),
+      extraArgs: [
+        ...DEV_SERVER_TUNING_ARGS,
+        ...extraNamespaces.flatMap((namespace) => ['--namespace', namespace]),
+      ],
     },
   });
   for (const namespace of extraNamespaces) await ensureSearchAttributes(env.connection, namespace);
