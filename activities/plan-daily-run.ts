@@ -16,7 +16,7 @@ export interface PlanActivityDeps {
   env: Environment;
   pipelines: Record<string, PipelineSpec>;
   sql: WarehouseSql;
-  runState: RunStateStore;
+  runState: Pick<RunStateStore, 'generations' | 'saveGenerations' | 'doneStages' | 'markStageDone'>;
 }
 
 function invalidInput(field: string, message: string): ApplicationFailure {
@@ -89,7 +89,7 @@ export function createPlanActivities(deps: PlanActivityDeps) {
  * and UI resets; a new chain needs `rerun: true` to run a date that already ran, and gets max + 1.
  */
 async function claimGeneration(
-  runState: RunStateStore,
+  runState: PlanActivityDeps['runState'],
   pipeline: string,
   logicalDate: string,
   request: PlanDailyRunRequest,

@@ -15,7 +15,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,13 +33,12 @@ import { parseWorkerConfig } from '../workers/config';
 import { localEnvironment } from '../workers/local-environment';
 import { createMedallionWorker } from '../workers/worker';
 import { backfill, backfillProgressQuery } from '../workflows/backfill';
+import { ownCpuSeconds, processCpuSeconds, summarize } from './support/process-cpu';
 
 const GOAL_MS = 90_000;
 const FIRST_DAY = '2025-01-01';
 const BUCKET = 'medallion-lake';
 const TASK_QUEUE = 'bench-backfill';
-/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on Linux. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 const { values: flags } = parseArgs({
   options: {
@@ -79,26 +78,6 @@ async function startEmulatorProcess(
   );
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { endpoint: chunk.toString().trim().split('\n')[0]!, child };
-}
-
-function ownCpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
-
-/** User + system CPU seconds of a process so far (Linux /proc). */
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat; after the ") " split, indexes 11 and 12.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
-
-function summarize(values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const mean = Math.round(values.reduce((a, b) => a + b, 0) / values.length);
-  return `min ${sorted[0]}, median ${at(0.5)}, p95 ${at(0.95)}, max ${sorted.at(-1)}, mean ${mean}`;
 }
 
 interface ChildRun {
