@@ -15,40 +15,27 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { type DevServer, startDevServer } from '../cli/local/dev-server';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { BackfillProgress } from '../core/backfill-report';
 import { progressLine } from '../core/backfill-report';
 import { addDays } from '../core/dates';
 import type { DailyRunReport } from '../core/run-report';
 import type { EmulatorConfig } from '../emulator/emulator-config';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
-import { freePort } from '../scripts/net';
 import { parseWorkerConfig } from '../workers/config';
 import { localEnvironment } from '../workers/local-environment';
-import { createMedallionWorker } from '../workers/worker';
 import { backfill, backfillProgressQuery } from '../workflows/backfill';
+import { backfillBenchArgs, runBench, say, SHOP_FIRST_DAY } from './support/bench-stack';
 import { ownCpuSeconds, processCpuSeconds, summarize } from './support/process-cpu';
 
 const GOAL_MS = 90_000;
-const FIRST_DAY = '2025-01-01';
+const FIRST_DAY = SHOP_FIRST_DAY;
 const BUCKET = 'medallion-lake';
 const TASK_QUEUE = 'bench-backfill';
 
-const { values: flags } = parseArgs({
-  options: {
-    days: { type: 'string', default: '365' },
-    'max-concurrent': { type: 'string', default: '4' },
-  },
-});
-const days = Number(flags.days);
-const maxConcurrent = Number(flags['max-concurrent']);
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const { days, maxConcurrent } = backfillBenchArgs();
 
 /** The shop's emulated account; its runs take no time. */
 const emulatorConfig = buildShopEmulatorConfig({
@@ -124,132 +111,102 @@ function stageTimes(kinds: Map<string, ChildRun[]>): Map<string, number[]> {
   return times;
 }
 
-async function main(): Promise<void> {
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error('--days: use 1 to 366');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-bench-backfill-'));
-  const stops: (() => Promise<unknown>)[] = [];
-  try {
-    const devServer: DevServer = await startDevServer(dataDir, await freePort(), await freePort(), {
-      persistent: false,
-    });
-    stops.push(() => devServer.stop());
-    const emulator = await startEmulatorProcess(dataDir, emulatorConfig);
-    stops.push(async () => {
-      emulator.child.kill('SIGTERM');
-      await once(emulator.child, 'exit');
-    });
-    const config = parseWorkerConfig(
-      {
-        temporal: { address: devServer.address, namespace: 'default', taskQueue: TASK_QUEUE },
-        environment: {
-          ...localEnvironment(emulator.endpoint, emulatorConfig, BUCKET),
-          poll: { initialInterval: '10ms', maxInterval: '50ms', backoffCoefficient: 1.5 },
-        },
+runBench('backfill', async ({ dataDir, devServer, onStop, startWorker }) => {
+  const emulator = await startEmulatorProcess(dataDir, emulatorConfig);
+  onStop(async () => {
+    emulator.child.kill('SIGTERM');
+    await once(emulator.child, 'exit');
+  });
+  const config = parseWorkerConfig(
+    {
+      temporal: { address: devServer.address, namespace: 'default', taskQueue: TASK_QUEUE },
+      environment: {
+        ...localEnvironment(emulator.endpoint, emulatorConfig, BUCKET),
+        poll: { initialInterval: '10ms', maxInterval: '50ms', backoffCoefficient: 1.5 },
       },
-      'bench',
-    );
-    const { worker, connection: workerConnection } = await createMedallionWorker(config);
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-      await workerConnection.close();
-    });
-    const connection = await Connection.connect({ address: devServer.address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
+    },
+    'bench',
+  );
+  const client = await startWorker(config);
 
-    const to = addDays(FIRST_DAY, days - 1);
-    say(
-      `backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, zero job latency`,
-    );
-    const workerCpuBefore = ownCpuSeconds();
-    const temporalCpuBefore = processCpuSeconds(devServer.pid);
-    const emulatorCpuBefore = processCpuSeconds(emulator.child.pid);
-    const started = Date.now();
-    const handle = await client.workflow.start(backfill, {
-      taskQueue: TASK_QUEUE,
-      workflowId: `shop/backfill/${FIRST_DAY}..${to}`,
-      args: [{ pipeline: 'shop', from: FIRST_DAY, to, maxConcurrent }],
-    });
-    const ticker = setInterval(() => {
-      handle
-        .query(backfillProgressQuery)
-        .then((p) => say(`${((Date.now() - started) / 1000).toFixed(0)} s ${progressLine(p).trim()}`))
-        .catch(() => undefined);
-    }, 10_000);
-    let result: BackfillProgress;
-    try {
-      result = await handle.result();
-    } finally {
-      clearInterval(ticker);
-    }
-    const wallMs = Date.now() - started;
-    const cpu = {
-      worker: ownCpuSeconds() - workerCpuBefore,
-      temporal: processCpuSeconds(devServer.pid) - temporalCpuBefore,
-      emulator: processCpuSeconds(emulator.child.pid) - emulatorCpuBefore,
-    };
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
-
-    const children: WorkflowExecutionInfo[] = [];
-    for await (const run of client.workflow.list({ query: `WorkflowType = 'dailyPipeline'` }))
-      children.push(run);
-    const backfillRuns: WorkflowExecutionInfo[] = [];
-    for await (const run of client.workflow.list({ query: `WorkflowType = 'backfill'` }))
-      backfillRuns.push(run);
-
-    const kinds = await childKinds(client, children);
-    say('');
-    say(`dates: ${result.counts.done} succeeded, ${result.counts.failed} failed of ${result.counts.total}`);
-    say(
-      `wall time: ${(wallMs / 1000).toFixed(1)} s ` +
-        (days === 365
-          ? `(goal <= ${GOAL_MS / 1000} s): ${wallMs <= GOAL_MS ? 'met' : 'NOT met'}`
-          : `(the ${GOAL_MS / 1000} s goal is for --days 365)`),
-    );
-    say(`per date: ${(wallMs / days).toFixed(0)} ms`);
-    const cpuTotal = cpu.worker + cpu.temporal + cpu.emulator;
-    say(
-      `CPU during the backfill: ${cpuTotal.toFixed(0)} s on 2 cores (${((cpuTotal / days) * 1000).toFixed(0)} ms per date): ` +
-        `AWS emulator with DuckDB ${cpu.emulator.toFixed(0)} s, Temporal dev server ${cpu.temporal.toFixed(0)} s, ` +
-        `worker ${cpu.worker.toFixed(0)} s`,
-    );
-    say(`worker peak RSS: ${peakRssMb.toFixed(0)} MB (this process: worker + driver)`);
-    say(
-      `child runs: ${children.length} (${(children.length / days).toFixed(2)} per date: CDC windows, data phase, merges)`,
-    );
-    say(`history events per child run: ${summarize(children.map((c) => c.historyLength))}`);
-    for (const [kind, runs] of kinds) {
-      say(
-        `  ${kind} (${runs.length} runs): events ${summarize(runs.map((r) => r.events))}; ` +
-          `wall ms ${summarize(runs.map((r) => r.wallMs))}`,
-      );
-    }
-    // CDC windows and merges each run one date at a time: the share of the wall time their children
-    // ran is how close that lane is to bounding the whole backfill.
-    for (const kind of ['CDC windows', 'dimension merges']) {
-      const busyMs = (kinds.get(kind) ?? []).reduce((sum, run) => sum + run.wallMs, 0);
-      say(
-        `serial lane of ${kind}: busy ${(busyMs / 1000).toFixed(0)} s, ${((100 * busyMs) / wallMs).toFixed(0)} % of the wall time`,
-      );
-    }
-    say("stage wall time (start to done, ms), where a date's time goes:");
-    for (const [stage, ms] of stageTimes(kinds)) say(`  ${stage.padEnd(24)} ${summarize(ms)}`);
-    say(
-      `backfill runs (continue-as-new chain): ${backfillRuns.length}, events per run: ${summarize(backfillRuns.map((r) => r.historyLength))}`,
-    );
+  const to = addDays(FIRST_DAY, days - 1);
+  say(
+    `backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, zero job latency`,
+  );
+  const workerCpuBefore = ownCpuSeconds();
+  const temporalCpuBefore = processCpuSeconds(devServer.pid);
+  const emulatorCpuBefore = processCpuSeconds(emulator.child.pid);
+  const started = Date.now();
+  const handle = await client.workflow.start(backfill, {
+    taskQueue: TASK_QUEUE,
+    workflowId: `shop/backfill/${FIRST_DAY}..${to}`,
+    args: [{ pipeline: 'shop', from: FIRST_DAY, to, maxConcurrent }],
+  });
+  const ticker = setInterval(() => {
+    handle
+      .query(backfillProgressQuery)
+      .then((p) => say(`${((Date.now() - started) / 1000).toFixed(0)} s ${progressLine(p).trim()}`))
+      .catch(() => undefined);
+  }, 10_000);
+  let result: BackfillProgress;
+  try {
+    result = await handle.result();
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    clearInterval(ticker);
   }
-}
+  const wallMs = Date.now() - started;
+  const cpu = {
+    worker: ownCpuSeconds() - workerCpuBefore,
+    temporal: processCpuSeconds(devServer.pid) - temporalCpuBefore,
+    emulator: processCpuSeconds(emulator.child.pid) - emulatorCpuBefore,
+  };
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+  const children: WorkflowExecutionInfo[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowType = 'dailyPipeline'` }))
+    children.push(run);
+  const backfillRuns: WorkflowExecutionInfo[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowType = 'backfill'` }))
+    backfillRuns.push(run);
+
+  const kinds = await childKinds(client, children);
+  say('');
+  say(`dates: ${result.counts.done} succeeded, ${result.counts.failed} failed of ${result.counts.total}`);
+  say(
+    `wall time: ${(wallMs / 1000).toFixed(1)} s ` +
+      (days === 365
+        ? `(goal <= ${GOAL_MS / 1000} s): ${wallMs <= GOAL_MS ? 'met' : 'NOT met'}`
+        : `(the ${GOAL_MS / 1000} s goal is for --days 365)`),
+  );
+  say(`per date: ${(wallMs / days).toFixed(0)} ms`);
+  const cpuTotal = cpu.worker + cpu.temporal + cpu.emulator;
+  say(
+    `CPU during the backfill: ${cpuTotal.toFixed(0)} s on 2 cores (${((cpuTotal / days) * 1000).toFixed(0)} ms per date): ` +
+      `AWS emulator with DuckDB ${cpu.emulator.toFixed(0)} s, Temporal dev server ${cpu.temporal.toFixed(0)} s, ` +
+      `worker ${cpu.worker.toFixed(0)} s`,
+  );
+  say(`worker peak RSS: ${peakRssMb.toFixed(0)} MB (this process: worker + driver)`);
+  say(
+    `child runs: ${children.length} (${(children.length / days).toFixed(2)} per date: CDC windows, data phase, merges)`,
+  );
+  say(`history events per child run: ${summarize(children.map((c) => c.historyLength))}`);
+  for (const [kind, runs] of kinds) {
+    say(
+      `  ${kind} (${runs.length} runs): events ${summarize(runs.map((r) => r.events))}; ` +
+        `wall ms ${summarize(runs.map((r) => r.wallMs))}`,
+    );
+  }
+  // CDC windows and merges each run one date at a time: the share of the wall time their children
+  // ran is how close that lane is to bounding the whole backfill.
+  for (const kind of ['CDC windows', 'dimension merges']) {
+    const busyMs = (kinds.get(kind) ?? []).reduce((sum, run) => sum + run.wallMs, 0);
+    say(
+      `serial lane of ${kind}: busy ${(busyMs / 1000).toFixed(0)} s, ${((100 * busyMs) / wallMs).toFixed(0)} % of the wall time`,
+    );
+  }
+  say("stage wall time (start to done, ms), where a date's time goes:");
+  for (const [stage, ms] of stageTimes(kinds)) say(`  ${stage.padEnd(24)} ${summarize(ms)}`);
+  say(
+    `backfill runs (continue-as-new chain): ${backfillRuns.length}, events per run: ${summarize(backfillRuns.map((r) => r.historyLength))}`,
+  );
+});

@@ -7,43 +7,27 @@
  * Its wall time is a floor for backfill-year.ts: whatever the AWS side costs comes on top. Prints
  * the CPU seconds per date of the Temporal dev server and of the worker.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createBackfillActivities } from '../activities/backfill';
 import { createPlanActivities } from '../activities/plan-daily-run';
 import type { GenerationEntry, StageDoneMarker } from '../activities/run-state';
 import { recordingStageDone, STAGE_ACTIVITY_NAMES } from '../activities/stage-done-markers';
-import { type DevServer, startDevServer } from '../cli/local/dev-server';
 import { addDays } from '../core/dates';
 import type { StageInput, StageResult } from '../core/stage-io';
 import { warehouseSql } from '../core/warehouse-statements';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
 import { loadPipelines } from '../pipelines/registry';
-import { freePort } from '../scripts/net';
 import { parseWorkerConfig } from '../workers/config';
 import { localEnvironment } from '../workers/local-environment';
-import { createMedallionWorker } from '../workers/worker';
 import { backfill } from '../workflows/backfill';
+import { backfillBenchArgs, runBench, say, SHOP_FIRST_DAY } from './support/bench-stack';
 import { ownCpuSeconds, processCpuSeconds, summarize } from './support/process-cpu';
 
-const FIRST_DAY = '2025-01-01';
+const FIRST_DAY = SHOP_FIRST_DAY;
 const BUCKET = 'medallion-lake';
 const TASK_QUEUE = 'bench-orchestration-floor';
 const BACKFILL_GOAL_MS = 90_000;
 
-const { values: flags } = parseArgs({
-  options: {
-    days: { type: 'string', default: '365' },
-    'max-concurrent': { type: 'string', default: '4' },
-  },
-});
-const days = Number(flags.days);
-const maxConcurrent = Number(flags['max-concurrent']);
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const { days, maxConcurrent } = backfillBenchArgs();
 
 /** The run-state store's contract, kept in a map instead of the lake bucket. */
 class MemoryRunState {
@@ -85,97 +69,67 @@ function instantStage(input: StageInput): Promise<StageResult> {
   });
 }
 
-async function main(): Promise<void> {
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error('--days: use 1 to 366');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-bench-floor-'));
-  const stops: (() => Promise<unknown>)[] = [];
-  try {
-    const devServer: DevServer = await startDevServer(dataDir, await freePort(), await freePort(), {
-      persistent: false,
-    });
-    stops.push(() => devServer.stop());
-    const emulatorConfig = buildShopEmulatorConfig({
-      bucket: BUCKET,
-      seed: 42,
-      timeZone: 'Europe/Berlin',
-      firstDay: FIRST_DAY,
-    });
-    const config = parseWorkerConfig(
-      {
-        temporal: { address: devServer.address, namespace: 'default', taskQueue: TASK_QUEUE },
-        // No AWS call is made: the endpoint only has to parse.
-        environment: localEnvironment('http://127.0.0.1:9', emulatorConfig, BUCKET),
-      },
-      'bench',
-    );
-    const pipelines = loadPipelines();
-    const runState = new MemoryRunState();
-    const planning = createPlanActivities({
-      env: config.environment,
-      pipelines,
-      sql: warehouseSql,
-      runState,
-    });
-    const stages = Object.fromEntries(STAGE_ACTIVITY_NAMES.map((name) => [name, instantStage]));
-    const activities = {
-      ...recordingStageDone(stages as Parameters<typeof recordingStageDone>[0], (request) =>
-        planning.recordStageDone(request),
-      ),
-      ...planning,
-      ...createBackfillActivities({ pipelines, runState }),
-    };
-    const { worker, connection: workerConnection } = await createMedallionWorker(config, { activities });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-      await workerConnection.close();
-    });
-    const connection = await Connection.connect({ address: devServer.address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
+runBench('floor', async ({ devServer, startWorker }) => {
+  const emulatorConfig = buildShopEmulatorConfig({
+    bucket: BUCKET,
+    seed: 42,
+    timeZone: 'Europe/Berlin',
+    firstDay: FIRST_DAY,
+  });
+  const config = parseWorkerConfig(
+    {
+      temporal: { address: devServer.address, namespace: 'default', taskQueue: TASK_QUEUE },
+      // No AWS call is made: the endpoint only has to parse.
+      environment: localEnvironment('http://127.0.0.1:9', emulatorConfig, BUCKET),
+    },
+    'bench',
+  );
+  const pipelines = loadPipelines();
+  const runState = new MemoryRunState();
+  const planning = createPlanActivities({
+    env: config.environment,
+    pipelines,
+    sql: warehouseSql,
+    runState,
+  });
+  const stages = Object.fromEntries(STAGE_ACTIVITY_NAMES.map((name) => [name, instantStage]));
+  const activities = {
+    ...recordingStageDone(stages as Parameters<typeof recordingStageDone>[0], (request) =>
+      planning.recordStageDone(request),
+    ),
+    ...planning,
+    ...createBackfillActivities({ pipelines, runState }),
+  };
+  const client = await startWorker(config, { activities });
 
-    const to = addDays(FIRST_DAY, days - 1);
-    say(`backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, no AWS work`);
-    const workerCpuBefore = ownCpuSeconds();
-    const temporalCpuBefore = processCpuSeconds(devServer.pid);
-    const started = Date.now();
-    const result = await client.workflow.execute(backfill, {
-      taskQueue: TASK_QUEUE,
-      workflowId: `shop/backfill/${FIRST_DAY}..${to}`,
-      args: [{ pipeline: 'shop', from: FIRST_DAY, to, maxConcurrent }],
-    });
-    const wallMs = Date.now() - started;
-    const cpu = {
-      worker: ownCpuSeconds() - workerCpuBefore,
-      temporal: processCpuSeconds(devServer.pid) - temporalCpuBefore,
-    };
-    const events: number[] = [];
-    for await (const run of client.workflow.list({ query: `WorkflowType = 'dailyPipeline'` }))
-      events.push(run.historyLength);
+  const to = addDays(FIRST_DAY, days - 1);
+  say(`backfill of shop ${FIRST_DAY}..${to} (${days} days), maxConcurrent ${maxConcurrent}, no AWS work`);
+  const workerCpuBefore = ownCpuSeconds();
+  const temporalCpuBefore = processCpuSeconds(devServer.pid);
+  const started = Date.now();
+  const result = await client.workflow.execute(backfill, {
+    taskQueue: TASK_QUEUE,
+    workflowId: `shop/backfill/${FIRST_DAY}..${to}`,
+    args: [{ pipeline: 'shop', from: FIRST_DAY, to, maxConcurrent }],
+  });
+  const wallMs = Date.now() - started;
+  const cpu = {
+    worker: ownCpuSeconds() - workerCpuBefore,
+    temporal: processCpuSeconds(devServer.pid) - temporalCpuBefore,
+  };
+  const events: number[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowType = 'dailyPipeline'` }))
+    events.push(run.historyLength);
 
-    const perDateMs = (seconds: number) => ((seconds / days) * 1000).toFixed(0);
-    say(`dates: ${result.counts.done} succeeded, ${result.counts.failed} failed of ${result.counts.total}`);
-    say(
-      `wall time: ${(wallMs / 1000).toFixed(1)} s, ${(wallMs / days).toFixed(0)} ms per date ` +
-        `(${((100 * wallMs) / ((BACKFILL_GOAL_MS * days) / 365)).toFixed(0)} % of backfill-year's goal for as many days)`,
-    );
-    say(
-      `CPU: Temporal dev server ${cpu.temporal.toFixed(0)} s (${perDateMs(cpu.temporal)} ms per date), ` +
-        `worker ${cpu.worker.toFixed(0)} s (${perDateMs(cpu.worker)} ms per date)`,
-    );
-    say(`child runs: ${events.length}, history events per child run: ${summarize(events)}`);
-  } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+  const perDateMs = (seconds: number) => ((seconds / days) * 1000).toFixed(0);
+  say(`dates: ${result.counts.done} succeeded, ${result.counts.failed} failed of ${result.counts.total}`);
+  say(
+    `wall time: ${(wallMs / 1000).toFixed(1)} s, ${(wallMs / days).toFixed(0)} ms per date ` +
+      `(${((100 * wallMs) / ((BACKFILL_GOAL_MS * days) / 365)).toFixed(0)} % of backfill-year's goal for as many days)`,
+  );
+  say(
+    `CPU: Temporal dev server ${cpu.temporal.toFixed(0)} s (${perDateMs(cpu.temporal)} ms per date), ` +
+      `worker ${cpu.worker.toFixed(0)} s (${perDateMs(cpu.worker)} ms per date)`,
+  );
+  say(`child runs: ${events.length}, history events per child run: ${summarize(events)}`);
+});
