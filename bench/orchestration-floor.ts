@@ -131,5 +131,8 @@ runBench('floor', async ({ devServer, startWorker }) => {
     `CPU: Temporal dev server ${cpu.temporal.toFixed(0)} s (${perDateMs(cpu.temporal)} ms per date), ` +
       `worker ${cpu.worker.toFixed(0)} s (${perDateMs(cpu.worker)} ms per date)`,
   );
+  say(
+    `worker peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (this process: worker + driver)`,
+  );
   say(`child runs: ${events.length}, history events per child run: ${summarize(events)}`);
 });
