@@ -10,13 +10,13 @@ import type { Environment } from '../core/environment';
 import { FailureType } from '../core/errors';
 import { buildPlan, type Plan, type WarehouseSql } from '../core/plan';
 import type { PipelineSpec } from '../core/pipeline-spec';
-import type { RunStateStore } from './run-state';
+import type { RunState } from './run-state';
 
 export interface PlanActivityDeps {
   env: Environment;
   pipelines: Record<string, PipelineSpec>;
   sql: WarehouseSql;
-  runState: Pick<RunStateStore, 'generations' | 'saveGenerations' | 'doneStages' | 'markStageDone'>;
+  runState: RunState;
 }
 
 function invalidInput(field: string, message: string): ApplicationFailure {
@@ -89,7 +89,7 @@ export function createPlanActivities(deps: PlanActivityDeps) {
  * and UI resets; a new chain needs `rerun: true` to run a date that already ran, and gets max + 1.
  */
 async function claimGeneration(
-  runState: PlanActivityDeps['runState'],
+  runState: RunState,
   pipeline: string,
   logicalDate: string,
   request: PlanDailyRunRequest,

@@ -92,3 +92,9 @@ export class RunStateStore {
     }
   }
 }
+
+/** What planning and the workers need of the store: its calls, whatever keeps the markers. */
+export type RunState = Pick<
+  RunStateStore,
+  'generations' | 'saveGenerations' | 'doneStages' | 'markStageDone'
+>;

@@ -7,17 +7,15 @@
  * Its wall time is a floor for backfill-year.ts: whatever the AWS side costs comes on top. Prints
  * the CPU seconds per date of the Temporal dev server and of the worker.
  */
-import { createBackfillActivities } from '../activities/backfill';
-import { createPlanActivities } from '../activities/plan-daily-run';
-import type { GenerationEntry, StageDoneMarker } from '../activities/run-state';
-import { recordingStageDone, STAGE_ACTIVITY_NAMES } from '../activities/stage-done-markers';
+import type { GenerationEntry, RunState, StageDoneMarker } from '../activities/run-state';
+import type { StageActivities } from '../activities/stage-done-markers';
 import { addDays } from '../core/dates';
 import type { StageInput, StageResult } from '../core/stage-io';
-import { warehouseSql } from '../core/warehouse-statements';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
 import { loadPipelines } from '../pipelines/registry';
 import { parseWorkerConfig } from '../workers/config';
 import { localEnvironment } from '../workers/local-environment';
+import { assembleActivities } from '../workers/worker';
 import { backfill } from '../workflows/backfill';
 import { backfillBenchArgs, runBench, say, SHOP_FIRST_DAY } from './support/bench-stack';
 import { ownCpuSeconds, processCpuSeconds, summarize } from './support/process-cpu';
@@ -30,7 +28,7 @@ const BACKFILL_GOAL_MS = 90_000;
 const { days, maxConcurrent } = backfillBenchArgs();
 
 /** The run-state store's contract, kept in a map instead of the lake bucket. */
-class MemoryRunState {
+class MemoryRunState implements RunState {
   private readonly generationsOf = new Map<string, GenerationEntry[]>();
   private readonly doneOf = new Map<string, Record<string, StageResult>>();
 
@@ -84,22 +82,14 @@ runBench('floor', async ({ devServer, startWorker }) => {
     },
     'bench',
   );
-  const pipelines = loadPipelines();
-  const runState = new MemoryRunState();
-  const planning = createPlanActivities({
-    env: config.environment,
-    pipelines,
-    sql: warehouseSql,
-    runState,
-  });
-  const stages = Object.fromEntries(STAGE_ACTIVITY_NAMES.map((name) => [name, instantStage]));
-  const activities = {
-    ...recordingStageDone(stages as Parameters<typeof recordingStageDone>[0], (request) =>
-      planning.recordStageDone(request),
-    ),
-    ...planning,
-    ...createBackfillActivities({ pipelines, runState }),
+  const stages: StageActivities = {
+    runDmsStage: instantStage,
+    runAppFlowStage: instantStage,
+    runGlueStage: instantStage,
+    runEmrServerlessStage: instantStage,
+    runRedshiftStage: instantStage,
   };
+  const activities = assembleActivities(stages, new MemoryRunState(), config.environment, loadPipelines());
   const client = await startWorker(config, { activities });
 
   const to = addDays(FIRST_DAY, days - 1);

@@ -6,10 +6,11 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
-import { recordingStageDone } from '../activities/stage-done-markers';
+import { recordingStageDone, type StageActivities } from '../activities/stage-done-markers';
 import { createBackfillActivities } from '../activities/backfill';
 import { createPlanActivities } from '../activities/plan-daily-run';
-import { RunStateStore } from '../activities/run-state';
+import { type RunState, RunStateStore } from '../activities/run-state';
+import type { Environment } from '../core/environment';
 import type { PipelineSpec } from '../core/pipeline-spec';
 import { warehouseSql } from '../core/warehouse-statements';
 import { loadPipelines } from '../pipelines/registry';
@@ -23,9 +24,19 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 export function buildActivities(config: WorkerConfig, pipelines: Record<string, PipelineSpec>) {
   const clients = buildAwsClients(config.environment);
   const runState = new RunStateStore(clients.s3, config.environment.lakeBucket);
-  const planning = createPlanActivities({ env: config.environment, pipelines, sql: warehouseSql, runState });
+  return assembleActivities(createActivities(clients), runState, config.environment, pipelines);
+}
+
+/** Everything the worker registers around the stage activities: planning, done markers, backfill. */
+export function assembleActivities<S extends StageActivities>(
+  stages: S,
+  runState: RunState,
+  environment: Environment,
+  pipelines: Record<string, PipelineSpec>,
+) {
+  const planning = createPlanActivities({ env: environment, pipelines, sql: warehouseSql, runState });
   return {
-    ...recordingStageDone(createActivities(clients), (request) => planning.recordStageDone(request)),
+    ...recordingStageDone(stages, (request) => planning.recordStageDone(request)),
     ...planning,
     ...createBackfillActivities({ pipelines, runState }),
   };

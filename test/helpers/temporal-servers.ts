@@ -31,14 +31,15 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+/** An in-memory dev server with medallion's search attributes and tuning; `extraArgs` go to `start-dev`. */
+export async function devServerEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: devServerExecutable(),
       ip: '127.0.0.1',
       searchAttributes: Object.values(searchAttributeKeys),
-      extraArgs: [...DEV_SERVER_TUNING_ARGS],
+      extraArgs: [...DEV_SERVER_TUNING_ARGS, ...extraArgs],
     },
   });
 }

@@ -90,7 +90,7 @@ export class GlueJobRuns {
       await record('rejected', undefined, 'EntityNotFoundException');
       throw notFound(`Job with name: ${request.JobName} not found.`);
     }
-    const active = this.runs.runsOf(job.name).filter((r) => ACTIVE.includes(r.state)).length;
+    const active = this.runs.runsOf(job.name).filter((r) => !glueRunFinished(r)).length;
     if (active >= job.maxConcurrentRuns) {
       await record('rejected', undefined, 'ConcurrentRunsExceededException');
       throw new AwsError('ConcurrentRunsExceededException', `Concurrent runs exceeded for ${job.name}`);

@@ -2,13 +2,10 @@
  * The Temporal dev server for integration tests: in-memory, our search attributes registered in every
  * namespace asked for (a second namespace lets a "clean" lane run the same workflow ids side by side).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
-import { DEV_SERVER_TUNING_ARGS } from '../../../cli/local/dev-server-tuning';
-import { devServerExecutable } from '../../../scripts/temporal-binaries';
-import { searchAttributeKeys } from '../../../core/search-attributes';
 import { ensureSearchAttributes } from '../../../workers/search-attributes';
-import { quietRuntime } from '../../helpers/temporal-servers';
+import { devServerEnv } from '../../helpers/temporal-servers';
 
 export interface DevServerOptions {
   extraNamespaces?: string[];
@@ -27,18 +24,7 @@ export async function startTemporalDevServer(
       // Installed already in this process: keep that logger.
     }
   }
-  quietRuntime();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: devServerExecutable(),
-      ip: '127.0.0.1',
-      searchAttributes: Object.values(searchAttributeKeys),
-      extraArgs: [
-        ...DEV_SERVER_TUNING_ARGS,
-        ...extraNamespaces.flatMap((namespace) => ['--namespace', namespace]),
-      ],
-    },
-  });
+  const env = await devServerEnv(extraNamespaces.flatMap((namespace) => ['--namespace', namespace]));
   for (const namespace of extraNamespaces) await ensureSearchAttributes(env.connection, namespace);
   return env;
 }
