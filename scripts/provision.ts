@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './net';
+import { PYTHON_TOOLS, provisionPythonTool, PythonToolError } from './python-tools';
 import {
   cacheRoot,
   cliBinaryPath,
@@ -220,10 +221,11 @@ async function main(): Promise<void> {
   provisionCli();
   await provisionTestServer();
   provisionChromium();
+  for (const tool of PYTHON_TOOLS) provisionPythonTool(tool, log);
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ProvisionError) {
+  if (err instanceof ProvisionError || err instanceof PythonToolError) {
     log(`FAILED: ${err.message}`);
   } else {
     log(`FAILED unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
