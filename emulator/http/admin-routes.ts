@@ -21,7 +21,8 @@ type AdminRoute = (body: unknown, query: URLSearchParams) => unknown;
  *   DELETE /_emulator/script                  forget every rule
  *   POST   /_emulator/script/durations        { service, name, ms }
  *   POST   /_emulator/script/run-failures     { service, name, count?, message? }
- *   POST   /_emulator/script/call-faults      { operation, count?, code?, message?, httpStatus? }
+ *   POST   /_emulator/script/call-faults      { operation, count?, phase?: before|after-effect,
+ *                                               response?: error|drop, code?, message?, httpStatus? }
  *   POST   /_emulator/script/throttles        { operation, count? }
  *   POST   /_emulator/script/latencies        { operation, ms }
  *   PUT    /_emulator/source-clock            { at: ISO-8601 | null }

@@ -119,6 +119,11 @@ async function handle(
 }
 
 function send(res: ServerResponse, response: AwsResponse): void {
+  if (response.drop) {
+    // A lost response: the connection closes with nothing written, as when AWS's answer never arrives.
+    res.destroy();
+    return;
+  }
   const headers = { ...response.headers };
   if (response.body !== undefined && headers['content-length'] === undefined) {
     headers['content-length'] = String(Buffer.byteLength(response.body));

@@ -1,5 +1,15 @@
 import { AwsError } from './aws-error';
-import { type AwsRequest, type AwsResponse, type CallGate, type ServiceHandler, header } from './aws-request';
+import {
+  type AwsRequest,
+  type AwsResponse,
+  type CallGate,
+  DROPPED,
+  DroppedConnection,
+  type LostResponse,
+  type ServiceHandler,
+  finalAnswer,
+  header,
+} from './aws-request';
 
 export type JsonOperation = (input: Record<string, unknown>, request: AwsRequest) => unknown;
 
@@ -19,6 +29,9 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
  */
 export function jsonRpcHandler(definition: JsonRpcService, gate: CallGate): ServiceHandler {
   return async (request) => {
+    let lost: LostResponse | undefined;
+    const answer = (response: AwsResponse) =>
+      finalAnswer(response, lost, (error) => jsonRpcError(error, request));
     try {
       const target = header(request, 'x-amz-target') ?? '';
       const [prefix, operationName] = target.split('.', 2);
@@ -35,11 +48,12 @@ export function jsonRpcHandler(definition: JsonRpcService, gate: CallGate): Serv
           `the emulator's ${definition.service} does not implement ${operationName}; it implements ${Object.keys(definition.operations).join(', ')}`,
         );
       }
-      await gate(definition.service, operationName);
+      lost = await gate(definition.service, operationName);
       const output = await operation(parseJsonBody(request), request);
-      return jsonResponse(200, output ?? {}, request);
+      return answer(jsonResponse(200, output ?? {}, request));
     } catch (error) {
-      return jsonRpcError(error, request);
+      if (error instanceof DroppedConnection) return DROPPED;
+      return answer(jsonRpcError(error, request));
     }
   };
 }

@@ -1,5 +1,14 @@
 import { AwsError } from './aws-error';
-import type { AwsRequest, AwsResponse, CallGate, ServiceHandler } from './aws-request';
+import {
+  type AwsRequest,
+  type AwsResponse,
+  type CallGate,
+  DROPPED,
+  DroppedConnection,
+  type LostResponse,
+  type ServiceHandler,
+  finalAnswer,
+} from './aws-request';
 
 export interface RestJsonCall {
   /** Decoded path parameters, e.g. { applicationId }. */
@@ -25,6 +34,9 @@ export interface RestJsonRoute {
 export function restJsonHandler(service: string, routes: RestJsonRoute[], gate: CallGate): ServiceHandler {
   const compiled = routes.map((route) => ({ route, ...compileTemplate(route.path) }));
   return async (request) => {
+    let lost: LostResponse | undefined;
+    const answer = (response: AwsResponse) =>
+      finalAnswer(response, lost, (error) => restJsonError(error, request));
     try {
       const path = request.path.replace(/\/+$/, '') || '/';
       for (const { route, pattern, names } of compiled) {
@@ -32,14 +44,14 @@ export function restJsonHandler(service: string, routes: RestJsonRoute[], gate: 
         const match = pattern.exec(path);
         if (!match) continue;
         const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
-        await gate(service, route.operation);
+        lost = await gate(service, route.operation);
         const output = await route.handle({
           params,
           query: request.query,
           body: parseBody(request),
           request,
         });
-        return jsonResponse(200, output ?? {}, request);
+        return answer(jsonResponse(200, output ?? {}, request));
       }
       throw new AwsError(
         'UnknownOperationException',
@@ -47,7 +59,8 @@ export function restJsonHandler(service: string, routes: RestJsonRoute[], gate: 
         404,
       );
     } catch (error) {
-      return restJsonError(error, request);
+      if (error instanceof DroppedConnection) return DROPPED;
+      return answer(restJsonError(error, request));
     }
   };
 }

@@ -20,7 +20,11 @@ export interface EmulatorAdmin {
   setDuration(rule: DurationRule): Promise<void>;
   /** The next `count` runs matching the rule fail with `message`. */
   failNextRuns(rule: RunFailureRuleInput): Promise<void>;
-  /** The next `count` calls of an operation answer with an AWS error (default: the service's throttling error). */
+  /**
+   * The next `count` calls of an operation answer with an AWS error (default: the service's throttling
+   * error) or, with `response: 'drop'`, with a closed connection. With `phase: 'after-effect'` the call
+   * takes effect first and only its answer is lost (default error: the service's HTTP 500).
+   */
   failNextCalls(rule: CallFaultRuleInput): Promise<void>;
   /** The next `count` calls of an operation (e.g. `glue:GetJobRun`) are throttled. */
   throttleNextCalls(operation: string, count?: number): Promise<void>;

@@ -39,18 +39,48 @@ export const runFailureRuleSchema = z.object({
   message: z.string().min(1).default('Scripted failure'),
 });
 
-export const callFaultRuleSchema = z.object({
-  operation: operationPatternSchema,
-  count: z.number().int().min(1).default(1),
-  /** AWS error code to answer with; default: the service's throttling error. */
-  code: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'use an AWS error code such as ThrottlingException')
-    .optional(),
-  message: z.string().min(1).optional(),
-  /** HTTP status; default: 400 (503 for S3's SlowDown, 429 where the service model says so). */
-  httpStatus: z.number().int().min(400).max(599).optional(),
-});
+/** Where a scripted call fault strikes: before the operation runs, or after it took effect. */
+export const callFaultPhases = ['before', 'after-effect'] as const;
+/** What the caller gets: an AWS error response, or a connection closed without any answer. */
+export const callFaultResponses = ['error', 'drop'] as const;
+
+export const callFaultRuleSchema = z
+  .object({
+    operation: operationPatternSchema,
+    count: z.number().int().min(1).default(1),
+    /**
+     * 'before': the call is refused and has no effect (throttling, validation). 'after-effect': the
+     * operation runs (a run starts, the start-call log records it), then its answer is lost: the
+     * caller cannot tell whether the call worked, as after a 5xx or a reset connection on AWS.
+     */
+    phase: z.enum(callFaultPhases, { error: `use one of ${callFaultPhases.join(', ')}` }).default('before'),
+    /** 'error': answer with `code`; 'drop': destroy the connection without an answer. */
+    response: z
+      .enum(callFaultResponses, { error: `use one of ${callFaultResponses.join(', ')}` })
+      .default('error'),
+    /**
+     * AWS error code to answer with; default: the service's throttling error before the effect, the
+     * service's own 500 error after it (InternalServiceException, InternalServerException, ...).
+     */
+    code: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'use an AWS error code such as ThrottlingException')
+      .optional(),
+    message: z.string().min(1).optional(),
+    /** HTTP status; default: 400 (503 for S3's SlowDown, 429 where the service model says so), 500 after the effect. */
+    httpStatus: z.number().int().min(400).max(599).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.response !== 'drop') return;
+    for (const field of ['code', 'message', 'httpStatus'] as const) {
+      if (rule[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `a dropped response has no ${field}: remove it, or use response 'error'`,
+        });
+    }
+  });
 
 export const latencyRuleSchema = z.object({
   operation: operationPatternSchema,

@@ -1,5 +1,13 @@
 import { AwsError } from '../../http/aws-error';
-import { type AwsRequest, type AwsResponse, header } from '../../http/aws-request';
+import {
+  type AwsRequest,
+  type AwsResponse,
+  DROPPED,
+  DroppedConnection,
+  type LostResponse,
+  finalAnswer,
+  header,
+} from '../../http/aws-request';
 import type { EmulatedService, ServiceContext } from '../service-context';
 import { listObjectsV2 } from './list-objects';
 import { type ObjectMetadata, ObjectStore, type StoredObject } from './object-store';
@@ -169,14 +177,18 @@ export function createS3Service(ctx: ServiceContext): EmulatedService {
   return {
     signingName: 's3',
     handler: async (request) => {
+      let lost: LostResponse | undefined;
+      const answer = (response: AwsResponse) =>
+        finalAnswer(response, lost, (error) => s3Error(error, request));
       try {
         const { bucket, key } = splitPath(request.path);
         const operation = operationOf(request, bucket, key);
-        await ctx.gate('s3', operation);
+        lost = await ctx.gate('s3', operation);
         const response = await operations[operation]!(request, bucket, key);
-        return withRequestIds(response, request);
+        return answer(withRequestIds(response, request));
       } catch (error) {
-        return s3Error(error, request);
+        if (error instanceof DroppedConnection) return DROPPED;
+        return answer(s3Error(error, request));
       }
     },
     resume: () => undefined,
