@@ -1,7 +1,8 @@
 /**
  * AWS SDK v3 clients for the activities, built from the environment config. Region and credentials
  * come from the standard chain (env, profile, SSO, instance role); an `endpoint` (or AWS_ENDPOINT_URL)
- * points every client at the local emulator. SDK retries stay small: Temporal owns retries.
+ * points every client at the local emulator. SDK retries stay small: Temporal owns retries. Starts
+ * without an idempotency token are never retried by the SDK (see start-call-retry.ts).
  */
 import { AppflowClient } from '@aws-sdk/client-appflow';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
@@ -12,6 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { type Environment, warehouseTarget } from '../core/environment';
 import { type WarehouseQuery, warehouseQuery } from '../activities/warehouse-query';
 import type { AwsClients } from '../activities';
+import { NON_IDEMPOTENT_START_COMMANDS, withoutSdkRetryFor } from './start-call-retry';
 
 /** Credentials for the local emulator, which does not check signatures. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'medallion-local', secretAccessKey: 'medallion-local' };
@@ -31,9 +33,9 @@ export function buildAwsClients(environment: Environment, env: NodeJS.ProcessEnv
   const common = clientSettings(environment, env);
   return {
     s3: new S3Client({ ...common, forcePathStyle: 'endpoint' in common }),
-    glue: new GlueClient(common),
+    glue: withoutSdkRetryFor(new GlueClient(common), NON_IDEMPOTENT_START_COMMANDS.glue),
     emrServerless: new EMRServerlessClient(common),
-    dms: new DatabaseMigrationServiceClient(common),
+    dms: withoutSdkRetryFor(new DatabaseMigrationServiceClient(common), NON_IDEMPOTENT_START_COMMANDS.dms),
     appflow: new AppflowClient(common),
     redshiftData: new RedshiftDataClient(common),
   };
