@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 marker=node_modules/.package-lock.json
 if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   echo "medallion: installing node dependencies..."
-  # `npm install` rather than `npm ci`: it installs the lockfile's versions too, and it accepts a
-  # lockfile that records only this platform's optional native packages, which `npm ci` refuses.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`: exactly the lockfile, which lists every platform's native packages
+  # (test/production/lockfile.test.ts), so it installs the same on Linux, macOS and Windows.
+  npm ci --no-audit --no-fund --loglevel=error
 fi

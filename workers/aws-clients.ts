@@ -32,7 +32,9 @@ function clientSettings(environment: Environment, env: NodeJS.ProcessEnv) {
 export function buildAwsClients(environment: Environment, env: NodeJS.ProcessEnv = process.env): AwsClients {
   const common = clientSettings(environment, env);
   return {
-    s3: new S3Client({ ...common, forcePathStyle: 'endpoint' in common }),
+    // An S3 endpoint of your own (the emulator, MinIO) serves buckets as paths, not as host names;
+    // AWS_ENDPOINT_URL_S3 is the SDK's per-service setting, which it reads by itself.
+    s3: new S3Client({ ...common, forcePathStyle: 'endpoint' in common || Boolean(env.AWS_ENDPOINT_URL_S3) }),
     glue: withoutSdkRetryFor(new GlueClient(common), NON_IDEMPOTENT_START_COMMANDS.glue),
     emrServerless: new EMRServerlessClient(common),
     dms: withoutSdkRetryFor(new DatabaseMigrationServiceClient(common), NON_IDEMPOTENT_START_COMMANDS.dms),

@@ -32,6 +32,13 @@ export const workerConfigSchema = z.object({
       maxConcurrentWorkflowTaskExecutions: z.number().int().min(1).default(40),
     })
     .default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40 }),
+  /** The worker's own HTTP endpoint: GET /healthz (the image's health check). */
+  monitoring: z
+    .object({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(9464),
+    })
+    .default({ host: '0.0.0.0', port: 9464 }),
   environment: environmentSchema,
 });
 
@@ -54,7 +61,21 @@ export function parseWorkerConfig(
       taskQueue: env.MEDALLION_TASK_QUEUE ?? config.temporal.taskQueue,
       ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
     },
+    monitoring: {
+      ...config.monitoring,
+      ...(env.MEDALLION_MONITORING_PORT ? { port: monitoringPort(env.MEDALLION_MONITORING_PORT) } : {}),
+    },
   };
+}
+
+function monitoringPort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(
+      `MEDALLION_MONITORING_PORT=${value} is not a TCP port: use a whole number from 0 to 65535`,
+    );
+  }
+  return port;
 }
 
 export function loadWorkerConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { loadWorkerConfigFile } from './config';
 import { createMedallionWorker } from './worker';
 import { logger } from './logger';
+import { checkHealth, startHealthServer } from './health-server';
 
 async function main(): Promise<void> {
   const program = new Command('medallion-worker')
@@ -18,17 +19,21 @@ async function main(): Promise<void> {
   }
   const config = loadWorkerConfigFile(configPath);
   const { worker, connection } = await createMedallionWorker(config);
+  const { host, port } = config.monitoring;
+  const health = await startHealthServer(host, port, () => checkHealth(worker, connection));
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
       address: config.temporal.address,
       environment: config.environment.name,
+      healthz: `http://${host}:${health.port}/healthz`,
     },
     'medallion worker polling',
   );
   try {
     await worker.run();
   } finally {
+    await health.close();
     await connection.close();
   }
 }

@@ -2,7 +2,7 @@
  * One worker process: every medallion workflow and activity on one task queue. Pipelines and config
  * are validated before it polls, and the search attributes the workflows set are registered.
  */
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
@@ -18,8 +18,27 @@ import { buildAwsClients } from './aws-clients';
 import type { WorkerConfig } from './config';
 import { ensureSearchAttributes } from './search-attributes';
 import { connectionOptions } from './temporal-connection';
+import { WORKFLOWS_PATH } from './workflow-bundle';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+export { WORKFLOWS_PATH };
+
+/**
+ * Where the worker's workflow code comes from: the bundle the image built (MEDALLION_WORKFLOW_BUNDLE,
+ * loaded with `workflowBundle`), or, in a checkout, the sources bundled at start.
+ */
+export function workflowCode(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const file = env.MEDALLION_WORKFLOW_BUNDLE;
+  if (!file) return { workflowsPath: WORKFLOWS_PATH };
+  if (!existsSync(file)) {
+    throw new Error(
+      `MEDALLION_WORKFLOW_BUNDLE names ${file}, which does not exist: build it with ` +
+        `\`tsx workers/build-workflow-bundle.ts ${file}\`, or unset MEDALLION_WORKFLOW_BUNDLE to bundle at start`,
+    );
+  }
+  return { workflowBundle: { codePath: file } };
+}
 
 export function buildActivities(config: WorkerConfig, pipelines: Record<string, PipelineSpec>) {
   const clients = buildAwsClients(config.environment);
@@ -64,7 +83,7 @@ export async function createMedallionWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...workflowCode(),
     activities: buildActivities(config, pipelines),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,

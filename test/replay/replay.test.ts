@@ -8,7 +8,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quietRuntime } from '../helpers/temporal-servers';
-import { productionWorkflowBundle } from '../helpers/workflow-bundle';
+import { imageWorkflowBundle } from '../helpers/workflow-bundle';
 import { type HistoryFile, readHistoryFiles } from './history-files';
 import { mutatedWorkflowBundle, type SourceEdit } from './mutated-bundle';
 
@@ -84,8 +84,8 @@ describe('recorded histories', () => {
     expect(chain[1]?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads).toHaveLength(2);
   });
 
-  it('replay on the production workflow bundle without nondeterminism', async () => {
-    const failures = await replayFailures(await productionWorkflowBundle(), histories);
+  it("replay on the worker image's workflow bundle without nondeterminism", async () => {
+    const failures = await replayFailures(await imageWorkflowBundle(), histories);
     expect(failures.map(({ file, error }) => `${file}: ${error.name}: ${error.message}`)).toEqual([]);
   });
 });

@@ -49,3 +49,18 @@ environment:
     expect(() => loadWorkerConfigFile(configFile('environment: [unclosed'), {})).toThrow(/is not valid YAML/);
   });
 });
+
+describe('the monitoring port', () => {
+  const example = path.resolve(__dirname, '../../config/aws.example.yaml');
+
+  it('defaults to 9464, which the image exposes, and MEDALLION_MONITORING_PORT overrides it', () => {
+    expect(loadWorkerConfigFile(example, {}).monitoring).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadWorkerConfigFile(example, { MEDALLION_MONITORING_PORT: '9500' }).monitoring.port).toBe(9500);
+  });
+
+  it('names the variable and the fix when it is not a port', () => {
+    expect(() => loadWorkerConfigFile(example, { MEDALLION_MONITORING_PORT: 'http' })).toThrow(
+      /MEDALLION_MONITORING_PORT=http is not a TCP port: use a whole number from 0 to 65535/,
+    );
+  });
+});
