@@ -419,7 +419,16 @@ class Scd2MergeBuilder {
     } w WHERE ${this.keysEqual('w', 'm')}) AND ${this.guard}`;
   }
 
-  /** Copies late changes, once each (identified by key, orderBy, operation and sequence). */
+  /**
+   * Copies late changes, once each (identified by key, orderBy, operation and sequence). The "not yet
+   * copied" test is an anti-join (LEFT JOIN, then no match) rather than a correlated NOT EXISTS: the
+   * sequence comparison must be NULL-safe, which on Redshift is an OR (no IS NOT DISTINCT FROM), and a
+   * correlated subquery whose correlation is not a conjunction of equalities is a pattern Redshift's
+   * decorrelation need not accept (docs: r_correlated_subqueries). A join condition may hold any
+   * predicate. A match has a non-NULL business key (it equals the change's), so "no match" is exactly
+   * the first key column being NULL; matched changes are dropped however many rows match, so no row is
+   * multiplied.
+   */
   private quarantineLateChanges(): string {
     const { q, spec } = this;
     const late = qualified(this.dialect, spec.schema, lateChangesTableName(spec));
@@ -436,11 +445,12 @@ class Scd2MergeBuilder {
       `l.${q(spec.operationColumn)} = c.${q('_md_op')}`,
       this.dialect.nullSafeEqual(`l.${q(spec.sequenceColumn)}`, `c.${q('_md_seq')}`),
     ].join(' AND ');
+    const firstKey = q(spec.businessKey[0]!);
     return `INSERT INTO ${late} (${[...columns.map((column) => column.name), 'batch_id'].map(q).join(', ')}) SELECT ${[
       ...columns.map((column) => valueOf(column.name)),
       this.batchId,
-    ].join(', ')} FROM ${q(this.temp.changes)} c WHERE c.${q(
+    ].join(', ')} FROM ${q(this.temp.changes)} c LEFT JOIN ${late} l ON ${sameChange} WHERE c.${q(
       '_md_kind',
-    )} = 'late' AND NOT EXISTS (SELECT 1 FROM ${late} l WHERE ${sameChange}) AND ${this.guard}`;
+    )} = 'late' AND l.${firstKey} IS NULL AND ${this.guard}`;
   }
 }
