@@ -16,8 +16,20 @@ export interface PythonTool {
   readonly requirements: readonly string[];
 }
 
+/**
+ * The Spark of AWS Glue 5.0 (Spark 3.5.4, Python 3.11, Java 17; EMR 7.x also runs Spark 3.5), with the
+ * boto3 the job script uses for its own S3 calls: the reference for jobs/sql_runner.py (test/spark/).
+ */
+export const PYSPARK_TOOL: PythonTool = {
+  name: 'pyspark-3.5.4',
+  requirements: ['pyspark==3.5.4', 'boto3==1.43.11'],
+};
+
+/** sqlglot's Redshift dialect parses every generated warehouse statement (test/sql/redshift-rules). */
+export const SQLGLOT_TOOL: PythonTool = { name: 'sqlglot-30.30.0', requirements: ['sqlglot==30.30.0'] };
+
 /** Every Python tool `npm test` needs; provision.ts installs each. */
-export const PYTHON_TOOLS: readonly PythonTool[] = [];
+export const PYTHON_TOOLS: readonly PythonTool[] = [PYSPARK_TOOL, SQLGLOT_TOOL];
 
 const COMPLETE_MARKER = '.medallion-complete';
 
