@@ -28,8 +28,17 @@ export const PYSPARK_TOOL: PythonTool = {
 /** sqlglot's Redshift dialect parses every generated warehouse statement (test/sql/redshift-rules). */
 export const SQLGLOT_TOOL: PythonTool = { name: 'sqlglot-30.30.0', requirements: ['sqlglot==30.30.0'] };
 
+/**
+ * moto, an AWS mock kept by others, as a second backend for the activities (test/moto/). boto3 and
+ * botocore are pinned too: moto builds its responses from botocore's service models.
+ */
+export const MOTO_TOOL: PythonTool = {
+  name: 'moto-5.2.1',
+  requirements: ['moto[server]==5.2.1', 'boto3==1.43.11', 'botocore==1.43.11'],
+};
+
 /** Every Python tool `npm test` needs; provision.ts installs each. */
-export const PYTHON_TOOLS: readonly PythonTool[] = [PYSPARK_TOOL, SQLGLOT_TOOL];
+export const PYTHON_TOOLS: readonly PythonTool[] = [PYSPARK_TOOL, SQLGLOT_TOOL, MOTO_TOOL];
 
 const COMPLETE_MARKER = '.medallion-complete';
 
