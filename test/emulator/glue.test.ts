@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import {
   BatchStopJobRunCommand,
   ConcurrentRunsExceededException,
+  CrawlerNotRunningException,
   CrawlerRunningException,
+  CrawlerStoppingException,
   EntityNotFoundException,
   GetCrawlerCommand,
   GetJobCommand,
@@ -13,6 +15,7 @@ import {
   type JobRun,
   StartCrawlerCommand,
   StartJobRunCommand,
+  StopCrawlerCommand,
   ThrottlingException,
 } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -289,5 +292,39 @@ describe('Glue crawlers', () => {
       Status: 'FAILED',
       ErrorMessage: 'Crawler failed to read',
     });
+  });
+
+  // StopCrawler as the model describes it (botocore glue 2017-03-31: StopCrawler errors
+  // EntityNotFoundException, CrawlerNotRunningException, CrawlerStoppingException; LastCrawlStatus
+  // SUCCEEDED | CANCELLED | FAILED). moto implements it too; the emulator did not, so a cancelled
+  // stage could not stop its crawl locally.
+  it('stops a running crawl: STOPPING, then READY with LastCrawl CANCELLED; refuses when not running', async () => {
+    const glue = t.clients.glue;
+    await glue.send(new StartCrawlerCommand({ Name: 'silver-crawler' }));
+    await glue.send(new StopCrawlerCommand({ Name: 'silver-crawler' }));
+    expect((await glue.send(new GetCrawlerCommand({ Name: 'silver-crawler' }))).Crawler?.State).toBe(
+      'STOPPING',
+    );
+    await expect(glue.send(new StopCrawlerCommand({ Name: 'silver-crawler' }))).rejects.toBeInstanceOf(
+      CrawlerStoppingException,
+    );
+    const after = await waitFor(
+      () => glue.send(new GetCrawlerCommand({ Name: 'silver-crawler' })),
+      (r) => r.Crawler?.State === 'READY',
+    );
+    expect(after.Crawler?.LastCrawl).toMatchObject({ Status: 'CANCELLED' });
+    await expect(glue.send(new StopCrawlerCommand({ Name: 'silver-crawler' }))).rejects.toBeInstanceOf(
+      CrawlerNotRunningException,
+    );
+    await expect(glue.send(new StopCrawlerCommand({ Name: 'nope' }))).rejects.toBeInstanceOf(
+      EntityNotFoundException,
+    );
+    // The next crawl is not cancelled by the earlier stop.
+    await glue.send(new StartCrawlerCommand({ Name: 'silver-crawler' }));
+    const next = await waitFor(
+      () => glue.send(new GetCrawlerCommand({ Name: 'silver-crawler' })),
+      (r) => r.Crawler?.State === 'READY',
+    );
+    expect(next.Crawler?.LastCrawl).toMatchObject({ Status: 'SUCCEEDED' });
   });
 });

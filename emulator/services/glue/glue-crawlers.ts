@@ -15,6 +15,8 @@ export interface GlueCrawlRecord {
   startedAt?: number;
   /** The outcome the running crawl will report (fixed at start so a restart keeps it). */
   scriptedFailure?: string;
+  /** StopCrawler was called during this crawl: it ends CANCELLED. */
+  stopRequested?: boolean;
   lastCrawl?: {
     status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
     errorMessage?: string;
@@ -31,7 +33,11 @@ export interface GlueCrawlersState {
 
 const nameInput = z.object({ Name: z.string().min(1, 'Member must not be null') });
 
-/** Glue crawlers: READY -> RUNNING -> STOPPING -> READY, with LastCrawl telling how it went. */
+/**
+ * Glue crawlers: READY -> RUNNING -> STOPPING -> READY, with LastCrawl telling how it went. StopCrawler
+ * ends a running crawl early (STOPPING, then READY with LastCrawl CANCELLED), as the Glue API
+ * reference describes it (botocore glue 2017-03-31: StopCrawler, LastCrawlStatus).
+ */
 export class GlueCrawlers {
   constructor(
     private readonly ctx: ServiceContext,
@@ -81,6 +87,28 @@ export class GlueCrawlers {
     return {};
   }
 
+  /**
+   * Errors as the model lists them: EntityNotFoundException, CrawlerNotRunningException (READY),
+   * CrawlerStoppingException (already STOPPING, by StopCrawler or because the crawl is finishing).
+   */
+  async stopCrawler(input: unknown): Promise<unknown> {
+    const { Name } = parseInput(nameInput, input, 'InvalidInputException');
+    if (!this.ctx.config.glue.crawlers.some((c) => c.name === Name)) throw notFound(Name);
+    const record = this.record(Name);
+    if (record.state === 'READY')
+      throw new AwsError('CrawlerNotRunningException', `Crawler with name ${Name} is not running`);
+    if (record.state === 'STOPPING')
+      throw new AwsError('CrawlerStoppingException', `Crawler with name ${Name} is stopping`);
+    const now = this.ctx.clock.now();
+    record.state = 'STOPPING';
+    record.stopRequested = true;
+    record.deadline = now + this.ctx.config.timing.transitionMs;
+    record.updatedAt = now;
+    await this.state.save();
+    this.drive(Name, record);
+    return {};
+  }
+
   getCrawler(input: unknown): unknown {
     const { Name } = parseInput(nameInput, input, 'InvalidInputException');
     const crawler = this.ctx.config.glue.crawlers.find((c) => c.name === Name);
@@ -101,13 +129,15 @@ export class GlueCrawlers {
         record.deadline = now + this.ctx.config.timing.transitionMs;
       } else if (record.state === 'STOPPING') {
         record.state = 'READY';
+        const failed = record.scriptedFailure !== undefined && !record.stopRequested;
         record.lastCrawl = {
-          status: record.scriptedFailure === undefined ? 'SUCCEEDED' : 'FAILED',
-          ...(record.scriptedFailure === undefined ? {} : { errorMessage: record.scriptedFailure }),
+          status: record.stopRequested ? 'CANCELLED' : failed ? 'FAILED' : 'SUCCEEDED',
+          ...(failed ? { errorMessage: record.scriptedFailure } : {}),
           startTime: record.startedAt ?? now,
           id: uuid(),
         };
         delete record.deadline;
+        delete record.stopRequested;
       }
       record.updatedAt = now;
       await this.state.save();

@@ -32,6 +32,7 @@ export async function createGlueService(ctx: ServiceContext): Promise<EmulatedSe
           BatchStopJobRun: (input) => runs.batchStopJobRun(input),
           StartCrawler: (input) => crawlers.startCrawler(input),
           GetCrawler: (input) => crawlers.getCrawler(input),
+          StopCrawler: (input) => crawlers.stopCrawler(input),
         },
       },
       ctx.gate,
