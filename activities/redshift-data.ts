@@ -1,7 +1,10 @@
 /**
  * Redshift Data API activities.
  * - runRedshiftStage: the stage's SQL as ONE transaction (BatchExecuteStatement) with ClientToken and
- *   StatementName = run key; a retried attempt attaches via ListStatements(StatementName) first.
+ *   StatementName derived from the run key; a retried attempt attaches via ListStatements(StatementName)
+ *   first. A statement that fails transiently (a serialization conflict) is followed, after a jittered
+ *   backoff, by a NEW statement with the next attempt's name and token; the load ledger in the SQL
+ *   keeps that exactly-once. A statement the Data API has forgotten (24 h) is decided by the ledger.
  * - queryRedshift: a small read (counts, checksums) returning its rows.
  */
 import {
@@ -16,12 +19,29 @@ import {
   type RedshiftDataClient,
   type StatusString,
 } from '@aws-sdk/client-redshift-data';
+import { ApplicationFailure, type Context } from '@temporalio/activity';
 import { FailureType } from '../core/errors';
-import type { PollSettings, RedshiftStageInput, RedshiftTarget, StageResult } from '../core/stage-io';
-import { awsCall, clientRegion } from './aws-call';
-import { detectedFailure, type FailureSubject } from './aws-errors';
+import type {
+  PollSettings,
+  RedshiftStageInput,
+  RedshiftTarget,
+  StageHeartbeat,
+  StageResult,
+} from '../core/stage-io';
+import { activityContext, awsCall, clientRegion } from './aws-call';
+import { awsErrorCodeOf, detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
-import { type FoundRun, type RunPhase, type RunSpec, runToTerminal } from './poll-run';
+import { type RunPhase, type RunSpec, runToTerminal } from './poll-run';
+import {
+  attemptOfStatementName,
+  DEFAULT_STATEMENT_RETRY,
+  MAX_STATEMENT_ATTEMPT,
+  type StatementRetrySettings,
+  statementAttemptKey,
+  statementNamePrefix,
+  statementRetryDelayMs,
+  transientStatementFailure,
+} from './redshift-statement-attempts';
 import { identitySchema, parseStageInput, pollSchema, redshiftTargetSchema, text, z } from './stage-input';
 import { stageResult } from './stage-result';
 
@@ -61,6 +81,7 @@ const redshiftInputSchema = z.object({
   poll: pollSchema,
   target: redshiftTargetSchema,
   sqls: z.array(text).min(1).max(MAX_BATCH_STATEMENTS, 'BatchExecuteStatement takes at most 40 statements'),
+  ledgerLookup: text.optional(),
 }) satisfies z.ZodType<RedshiftStageInput>;
 
 const queryInputSchema = z.object({
@@ -101,8 +122,42 @@ export function fieldValue(field: Field): RedshiftValue {
   return null;
 }
 
-export function createRedshiftDataActivities(clients: { redshiftData: RedshiftDataClient }) {
+interface ListedAttempt {
+  id: string;
+  attempt: number;
+  status: string | undefined;
+  createdAt: Date | undefined;
+}
+
+/** The statement a resumed attempt was polling is gone from the Data API (kept 24 hours). */
+class StatementExpired extends Error {
+  constructor(readonly statementId: string) {
+    super(`Redshift Data statement ${statementId} no longer exists (the Data API keeps statements 24 hours)`);
+  }
+}
+
+/** Waits between statements, heartbeating so the wait is neither a heartbeat timeout nor uncancellable. */
+async function sleepHeartbeating(context: Context, ms: number, details: StageHeartbeat): Promise<void> {
+  const timeout = context.info.heartbeatTimeoutMs;
+  const chunk = timeout ? Math.max(1, Math.floor(timeout / 3)) : ms;
+  for (let remaining = ms; remaining > 0; remaining -= chunk) {
+    context.heartbeat(details);
+    await context.sleep(Math.min(chunk, remaining));
+  }
+  context.heartbeat(details);
+}
+
+export interface RedshiftDataActivityOptions {
+  /** Retries of statements that failed transiently (serialization conflicts); tests shorten them. */
+  statementRetry?: StatementRetrySettings;
+}
+
+export function createRedshiftDataActivities(
+  clients: { redshiftData: RedshiftDataClient },
+  options: RedshiftDataActivityOptions = {},
+) {
   const { redshiftData } = clients;
+  const statementRetry = options.statementRetry ?? DEFAULT_STATEMENT_RETRY;
   const regionPromise = clientRegion(redshiftData);
 
   /** The poll/describe/cancel half shared by the batch stage and the query. */
@@ -159,13 +214,16 @@ export function createRedshiftDataActivities(clients: { redshiftData: RedshiftDa
     const input = parseStageInput(redshiftInputSchema, rawInput, 'runRedshiftStage');
     const { identity, target } = input;
     const spec = statementSpec(identity.stageId, target, await regionPromise);
+    const context = activityContext();
+    if (!context) throw new Error('runRedshiftStage must run inside a Temporal activity');
 
-    const findExisting = () =>
-      awsCall(spec.subject(), 'ListStatements', async (options): Promise<FoundRun | undefined> => {
+    /** Every statement this stage's run key started (all attempts), newest first. */
+    const listAttempts = () =>
+      awsCall(spec.subject(), 'ListStatements', async (options): Promise<ListedAttempt[]> => {
         const pages = paginateListStatements(
           { client: redshiftData },
           {
-            StatementName: identity.runKey,
+            StatementName: statementNamePrefix(identity.runKey),
             Status: 'ALL',
             Database: target.database,
             ...(target.workgroupName
@@ -174,60 +232,189 @@ export function createRedshiftDataActivities(clients: { redshiftData: RedshiftDa
           },
           options,
         );
-        let newest: { Id?: string; CreatedAt?: Date } | undefined;
+        const found: ListedAttempt[] = [];
         for await (const page of pages) {
           for (const statement of page.Statements ?? []) {
-            // StatementName filters by prefix: keep exact matches only.
-            if (statement.StatementName !== identity.runKey || !statement.Id) continue;
-            if (!newest || (statement.CreatedAt?.getTime() ?? 0) > (newest.CreatedAt?.getTime() ?? 0))
-              newest = statement;
+            // StatementName filters by prefix: keep this stage's attempt names only.
+            const attempt = attemptOfStatementName(identity.runKey, statement.StatementName);
+            if (attempt === undefined || !statement.Id) continue;
+            found.push({
+              id: statement.Id,
+              attempt,
+              status: statement.Status,
+              createdAt: statement.CreatedAt,
+            });
           }
         }
-        return newest?.Id ? { runId: newest.Id, startedAt: newest.CreatedAt } : undefined;
+        return found.sort(
+          (a, b) => b.attempt - a.attempt || (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0),
+        );
       });
 
-    const outcome = await runToTerminal<DescribeStatementResponse>({
-      ...spec,
-      poll: input.poll,
-      findExisting,
-      start: async () => {
-        const response = await awsCall(spec.subject(), 'BatchExecuteStatement', (options) =>
-          redshiftData.send(
-            new BatchExecuteStatementCommand({
-              ...targetParameters(target),
-              Sqls: input.sqls,
-              ClientToken: identity.runKey,
-              StatementName: identity.runKey,
-            }),
-            options,
-          ),
+    let transientFailures = 0;
+    let resumeFromHeartbeat = true;
+    for (;;) {
+      let listed: ListedAttempt[] = [];
+      try {
+        const outcome = await runToTerminal<DescribeStatementResponse>({
+          ...spec,
+          poll: input.poll,
+          resumeFromHeartbeat,
+          describe: (id) => describeOrExpired(spec, id),
+          findExisting: async () => {
+            listed = await listAttempts();
+            const newest = listed[0];
+            // Attach only to a statement that is running or finished: after FAILED/ABORTED, start anew.
+            if (!newest || newest.status === 'FAILED' || newest.status === 'ABORTED') return undefined;
+            return { runId: newest.id, startedAt: newest.createdAt };
+          },
+          start: async () => {
+            const attempt = (listed[0]?.attempt ?? 0) + 1;
+            if (attempt > MAX_STATEMENT_ATTEMPT) {
+              throw detectedFailure(
+                FailureType.AwsJobFailed,
+                spec.subject(listed[0]?.id),
+                `${MAX_STATEMENT_ATTEMPT} statements of this stage failed; rerun the date to start afresh`,
+              );
+            }
+            const key = statementAttemptKey(identity.runKey, attempt);
+            const response = await awsCall(spec.subject(), 'BatchExecuteStatement', (options) =>
+              redshiftData.send(
+                new BatchExecuteStatementCommand({
+                  ...targetParameters(target),
+                  Sqls: input.sqls,
+                  ClientToken: key,
+                  StatementName: key,
+                }),
+                options,
+              ),
+            );
+            if (!response.Id) throw new Error('Redshift Data BatchExecuteStatement returned no statement Id');
+            return { runId: response.Id };
+          },
+        });
+        const rows = (outcome.status.SubStatements ?? []).map((s) => s.ResultRows ?? -1);
+        const rowsAffected = rows.filter((n) => n >= 0).reduce((sum, n) => sum + n, 0);
+        return stageResult(identity, outcome, {
+          metrics: { rowsOut: rowsAffected },
+          details: {
+            statements: input.sqls.length,
+            rowsPerStatement: rows.join(','),
+            rowsAffected,
+            ...(transientFailures > 0 ? { transientFailures } : {}),
+          },
+        });
+      } catch (error) {
+        if (error instanceof StatementExpired) {
+          const fromLedger = await decideFromLedger(input, spec, error, context);
+          if (fromLedger) return fromLedger;
+          // The expired statement did not commit: a new statement does the load (its ledger guard
+          // keeps it exactly-once should another attempt have committed meanwhile).
+          resumeFromHeartbeat = false;
+          continue;
+        }
+        const transient = transientStatementFailure(error);
+        if (!transient) throw error;
+        transientFailures += 1;
+        if (transientFailures >= statementRetry.maxTransientFailures) {
+          throw ApplicationFailure.create({
+            type: FailureType.AwsConcurrencyLimit,
+            nonRetryable: false,
+            message:
+              `Redshift Data ${identity.stageId}: ${transientFailures} statements in a row failed transiently ` +
+              `(last ${transient.runId}: ${transient.message}); the stage's retry policy tries again later`,
+            details: [{ service: 'Redshift Data', awsRunId: transient.runId, message: transient.message }],
+          });
+        }
+        const delayMs = statementRetryDelayMs(statementRetry, transientFailures);
+        context.log.warn(
+          `Redshift Data ${identity.stageId}: statement ${transient.runId} failed transiently; ` +
+            `a new statement follows in ${delayMs} ms`,
+          { error: transient.message, transientFailures },
         );
-        if (!response.Id) throw new Error('Redshift Data BatchExecuteStatement returned no statement Id');
-        return { runId: response.Id };
-      },
-    });
-
-    const rows = (outcome.status.SubStatements ?? []).map((s) => s.ResultRows ?? -1);
-    const rowsAffected = rows.filter((n) => n >= 0).reduce((sum, n) => sum + n, 0);
-    return stageResult(identity, outcome, {
-      metrics: { rowsOut: rowsAffected },
-      details: { statements: input.sqls.length, rowsPerStatement: rows.join(','), rowsAffected },
-    });
+        await sleepHeartbeating(context, delayMs, {
+          awsRunId: transient.runId,
+          awsState: 'FAILED',
+          startedAt: new Date().toISOString(),
+          polls: 0,
+        });
+        resumeFromHeartbeat = false;
+      }
+    }
   }
 
-  async function queryRedshift(rawInput: RedshiftQueryInput): Promise<RedshiftRow[]> {
-    const input = parseStageInput(queryInputSchema, rawInput, 'queryRedshift');
-    const spec = statementSpec('query', input.target, await regionPromise);
+  /**
+   * DescribeStatement of a statement the Data API has forgotten (it keeps them 24 hours) answers
+   * ResourceNotFoundException: that is no failure of the stage, the ledger knows what happened.
+   */
+  async function describeOrExpired(
+    spec: ReturnType<typeof statementSpec>,
+    id: string,
+  ): Promise<DescribeStatementResponse> {
+    try {
+      return await spec.describe(id);
+    } catch (error) {
+      if (awsErrorCodeOf(error) === 'ResourceNotFoundException') throw new StatementExpired(id);
+      throw error;
+    }
+  }
+
+  /** The stage's result when the ledger records the batch; undefined when it does not. */
+  async function decideFromLedger(
+    input: RedshiftStageInput,
+    spec: ReturnType<typeof statementSpec>,
+    expired: StatementExpired,
+    context: Context,
+  ): Promise<StageResult | undefined> {
+    if (!input.ledgerLookup) {
+      throw detectedFailure(
+        FailureType.AwsJobFailed,
+        spec.subject(expired.statementId),
+        'the Data API no longer knows the statement (it keeps statements 24 hours) and this stage has no ' +
+          'ledgerLookup to decide whether it committed; rerun the date',
+      );
+    }
+    const stageBeat = context.info.heartbeatDetails as unknown;
+    const rows = await runQuery(input.target, input.ledgerLookup, input.poll, () => stageBeat);
+    context.log.info(
+      `Redshift Data ${input.identity.stageId}: statement ${expired.statementId} expired; the ledger ` +
+        (rows.length > 0 ? 'records the batch: done' : 'has no row for the batch: running it again'),
+    );
+    if (rows.length === 0) return undefined;
+    const now = new Date().toISOString();
+    const ledgerRows = Number(rows[0]!.rows ?? 0);
+    return {
+      stageId: input.identity.stageId,
+      awsRunId: expired.statementId,
+      awsState: 'FINISHED',
+      attached: true,
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+      rowsOut: ledgerRows,
+      details: { statements: input.sqls.length, decidedBy: 'load ledger (statement expired)', ledgerRows },
+    };
+  }
+
+  /**
+   * Runs one SELECT and returns its rows. `heartbeatDetails`, when given, is what to heartbeat instead
+   * of the query's own progress: inside a stage, a crash must resume the stage's statement, not this one.
+   */
+  async function runQuery(
+    target: RedshiftTarget,
+    sql: string,
+    poll: PollSettings,
+    heartbeatDetails?: () => unknown,
+  ): Promise<RedshiftRow[]> {
+    const spec = statementSpec('query', target, await regionPromise);
     const outcome = await runToTerminal<DescribeStatementResponse>({
       ...spec,
-      poll: input.poll ?? QUERY_POLL,
+      poll,
       findExisting: () => Promise.resolve(undefined),
+      ...(heartbeatDetails ? { resumeFromHeartbeat: false, heartbeatDetails } : {}),
       start: async () => {
         const response = await awsCall(spec.subject(), 'ExecuteStatement', (options) =>
-          redshiftData.send(
-            new ExecuteStatementCommand({ ...targetParameters(input.target), Sql: input.sql }),
-            options,
-          ),
+          redshiftData.send(new ExecuteStatementCommand({ ...targetParameters(target), Sql: sql }), options),
         );
         if (!response.Id) throw new Error('Redshift Data ExecuteStatement returned no statement Id');
         return { runId: response.Id };
@@ -260,6 +447,11 @@ export function createRedshiftDataActivities(clients: { redshiftData: RedshiftDa
       }
       return rows;
     });
+  }
+
+  async function queryRedshift(rawInput: RedshiftQueryInput): Promise<RedshiftRow[]> {
+    const input = parseStageInput(queryInputSchema, rawInput, 'queryRedshift');
+    return runQuery(input.target, input.sql, input.poll ?? QUERY_POLL);
   }
 
   return { runRedshiftStage, queryRedshift };

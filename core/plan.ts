@@ -18,6 +18,8 @@ import type { DimensionSpec, FactLoadSpec } from './warehouse-spec';
 export interface WarehouseSql {
   scd2Statements(dimension: DimensionSpec, batch: WarehouseBatch): string[];
   factLoadStatements(fact: FactLoadSpec, batch: WarehouseBatch): string[];
+  /** One SELECT of the batch's load-ledger row (see RedshiftStageInput.ledgerLookup). */
+  ledgerLookup(table: { schema: string; table: string }, batch: WarehouseBatch): string;
 }
 
 export interface WarehouseBatch {
@@ -258,6 +260,7 @@ function stageInput(
           stage.kind === 'scd2'
             ? request.sql.scd2Statements(stage.dimension, batch)
             : request.sql.factLoadStatements(stage.fact, batch),
+        ledgerLookup: request.sql.ledgerLookup(stage.kind === 'scd2' ? stage.dimension : stage.fact, batch),
       };
     }
   }

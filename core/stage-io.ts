@@ -95,6 +95,12 @@ export interface RedshiftStageInput {
   target: RedshiftTarget;
   /** Executed in order as ONE transaction (BatchExecuteStatement). */
   sqls: string[];
+  /**
+   * One SELECT returning the batch's load-ledger row (column `rows`), or no row when the batch has not
+   * been applied. A resumed attempt whose statement the Data API no longer knows (it keeps them 24 h)
+   * asks the ledger whether the load committed instead of failing.
+   */
+  ledgerLookup?: string;
 }
 
 export type StageInput =

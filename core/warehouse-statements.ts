@@ -9,6 +9,7 @@ import {
   type Dialect,
   duckdbDialect,
   factLoadSql,
+  ledgerLookupSql,
   redshiftDialect,
   scd2MergeSql,
 } from './sql';
@@ -25,5 +26,8 @@ export const warehouseSql: WarehouseSql = {
   factLoadStatements(fact, batch) {
     const dialect = dialectOf(batch);
     return [...createFactTablesSql(fact, dialect), ...factLoadSql(fact, batch, dialect)];
+  },
+  ledgerLookup(table, batch) {
+    return ledgerLookupSql(dialectOf(batch), table.schema, table.table, batch);
   },
 };

@@ -13,4 +13,4 @@ export {
   watermarkTableName,
   tempTableNames,
 } from './dimension-layout';
-export { LEDGER_TABLE } from './ledger';
+export { LEDGER_TABLE, ledgerLookupSql } from './ledger';

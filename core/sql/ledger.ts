@@ -37,6 +37,21 @@ export function ledgerGuard(dialect: Dialect, schema: string, table: string, bat
   )})`;
 }
 
+/** The batch's ledger row (`rows`), or no row when the batch has not been applied. */
+export function ledgerLookupSql(
+  dialect: Dialect,
+  schema: string,
+  table: string,
+  batch: BatchIdentity,
+): string {
+  const q = (name: string) => dialect.ident(name);
+  return `SELECT ${q('rows')} FROM ${ledgerTable(dialect, schema)} WHERE ${q('table_name')} = ${dialect.literal(
+    ledgerTableName(schema, table),
+  )} AND ${q('logical_date')} = ${dateLiteral(dialect, batch.logicalDate)} AND ${q('batch_id')} = ${dialect.literal(
+    batch.batchId,
+  )}`;
+}
+
 export function insertLedgerRowSql(
   dialect: Dialect,
   schema: string,
