@@ -12,7 +12,7 @@ import {
   ListStatementsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-redshift-data';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
 
 const target = { WorkgroupName: 'medallion', Database: 'shop' };
@@ -65,4 +65,24 @@ it('does not rewrite the SQL of finished statements into its state, yet still de
   );
   expect(record).not.toContain("SELECT 'remembered'");
   expect(record).toContain(id);
+});
+
+it('forgets a statement 24 hours after it ended, on the emulator clock: ResourceNotFoundException', async () => {
+  // The Data API keeps statements and results 24 hours (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html).
+  const id = await run('day-old');
+  const realNow = Date.now.bind(Date);
+  const later = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 24 * 60 * 60_000 + 1_000);
+  try {
+    await expect(t.clients.redshift.send(new DescribeStatementCommand({ Id: id }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+    await expect(t.clients.redshift.send(new GetStatementResultCommand({ Id: id }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+    const listed = await t.clients.redshift.send(new ListStatementsCommand({ Status: 'ALL' }));
+    expect(listed.Statements?.map((s) => s.Id)).not.toContain(id);
+  } finally {
+    later.mockRestore();
+  }
+  expect((await t.clients.redshift.send(new DescribeStatementCommand({ Id: id }))).Status).toBe('FINISHED');
 });

@@ -284,21 +284,6 @@ describe('Redshift Data: batches are one transaction', () => {
     );
   });
 
-  it('serializes statements of one database: a statement waits while another holds the database', async () => {
-    await t.emulator.admin.setDuration({ service: 'redshift-data', name: 'holder', ms: 400 });
-    const holder = await execute('SELECT 1', { StatementName: 'holder' });
-    const waiter = await execute('SELECT 2');
-    await waitFor(
-      () => describeStatement(holder.Id!),
-      (d) => d.Status === 'STARTED',
-    );
-    expect(['SUBMITTED', 'PICKED']).toContain((await describeStatement(waiter.Id!)).Status);
-    const waited = await untilDone(waiter.Id!);
-    const held = await describeStatement(holder.Id!);
-    expect(held.Status).toBe('FINISHED');
-    expect(waited.UpdatedAt!.getTime()).toBeGreaterThanOrEqual(held.UpdatedAt!.getTime());
-  });
-
   it('lists statements by name prefix; the default Status filter is FINISHED', async () => {
     await t.clients.redshift.send(
       new BatchExecuteStatementCommand({ ...target, StatementName: 'md-run-a', Sqls: ['SELECT 1'] }),

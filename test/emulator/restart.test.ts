@@ -91,12 +91,17 @@ describe('restart', () => {
       new StartFlowCommand({ flowName: 'restart-flow', clientToken: 'flow-token' }),
     );
     await t.emulator.admin.setDuration({ service: 'redshift-data', name: 'held', ms: 900 });
-    await redshift.send(
+    const created = await redshift.send(
       new ExecuteStatementCommand({
         WorkgroupName: 'wg',
         Database: 'dev',
         Sql: 'CREATE TABLE once (x INTEGER)',
       }),
+    );
+    // Statements run concurrently, as on Redshift: the INSERT must not start before the table exists.
+    await waitFor(
+      () => redshift.send(new DescribeStatementCommand({ Id: created.Id })),
+      (d) => d.Status === 'FINISHED',
     );
     const batch = await redshift.send(
       new BatchExecuteStatementCommand({

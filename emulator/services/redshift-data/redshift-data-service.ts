@@ -3,7 +3,8 @@ import { jsonRpcHandler } from '../../http/json-rpc-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
 import { RedshiftStatements } from './redshift-statements';
 import { ResultStore } from './result-store';
-import { StatementLanes } from './statement-lanes';
+import { StatementExecutor } from './statement-executor';
+import { loadSqlParser } from './table-access';
 import { type StatementRecord, type StatementsState, withoutFinishedSql } from './statement-record';
 import { Warehouse } from './warehouse';
 
@@ -25,7 +26,8 @@ export async function createRedshiftDataService(ctx: ServiceContext): Promise<Em
   for (const statement of state.data.statements) for (const sub of statement.subs) sub.sql ??= '';
   const warehouse = new Warehouse(join(ctx.dataDir, 'warehouse.duckdb'));
   const results = new ResultStore(join(ctx.dataDir, 'redshift-data', 'results'));
-  const lanes = new StatementLanes(ctx, state, records, warehouse, results);
+  await loadSqlParser();
+  const lanes = new StatementExecutor(ctx, state, records, warehouse, results);
   const statements = new RedshiftStatements(ctx, state, records, lanes, results);
   return {
     signingName: 'redshift-data',

@@ -10,7 +10,7 @@ import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
 import type { ServiceContext } from '../service-context';
 import type { ResultStore } from './result-store';
 import { parameterNames } from './sql-rewrite';
-import type { StatementLanes } from './statement-lanes';
+import type { StatementExecutor } from './statement-executor';
 import { type StatementRecord, type StatementsState, TERMINAL_STATUSES } from './statement-record';
 import { describeView, listView, submitView } from './statement-views';
 
@@ -59,18 +59,22 @@ const listInput = z.object({
   RoleLevel: z.boolean().optional(),
 });
 
-/** The Data API keeps a statement and its result for 24 hours. */
+/**
+ * The Data API keeps a statement and its result for 24 hours ("query results are stored for 24 hours",
+ * https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html); after that DescribeStatement answers
+ * ResourceNotFoundException, on the emulator clock too.
+ */
 const STATEMENT_RETENTION_MS = 24 * 60 * 60_000;
 
 type SubmitRequest = z.infer<typeof executeInput> | z.infer<typeof batchInput>;
 
-/** The Redshift Data API's operations over statement records; execution lives in StatementLanes. */
+/** The Redshift Data API's operations over statement records; execution lives in StatementExecutor. */
 export class RedshiftStatements {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly state: StateFile<StatementsState>,
     private readonly records: RecordStore<StatementRecord>,
-    private readonly lanes: StatementLanes,
+    private readonly lanes: StatementExecutor,
     private readonly results: ResultStore,
   ) {}
 
@@ -133,10 +137,12 @@ export class RedshiftStatements {
   listStatements(input: unknown): unknown {
     const request = parseInput(listInput, input, VALIDATION);
     const status = request.Status ?? 'FINISHED';
+    const now = this.ctx.clock.now();
     const matching = [...this.state.data.statements]
       .reverse()
       .filter(
         (s) =>
+          !this.expired(s, now) &&
           (status === 'ALL' || s.status === status) &&
           (request.StatementName === undefined ||
             (s.statementName ?? '').startsWith(request.StatementName)) &&
@@ -193,7 +199,9 @@ export class RedshiftStatements {
     const earlier =
       request.ClientToken === undefined
         ? undefined
-        : this.state.data.statements.find((s) => s.clientToken === request.ClientToken);
+        : this.state.data.statements.find(
+            (s) => s.clientToken === request.ClientToken && !this.expired(s, this.ctx.clock.now()),
+          );
     if (earlier) {
       await log('replayed', earlier.id);
       return submitView(earlier);
@@ -308,9 +316,17 @@ export class RedshiftStatements {
     }
   }
 
+  /** Ended 24 hours ago or more (emulator clock): the Data API no longer knows it. */
+  private expired(statement: StatementRecord, now: number): boolean {
+    return (
+      TERMINAL_STATUSES.includes(statement.status) &&
+      now - (statement.endedAt ?? statement.updatedAt) >= STATEMENT_RETENTION_MS
+    );
+  }
+
   private statement(id: string): StatementRecord {
     const statement = this.state.data.statements.find((s) => s.id === id);
-    if (!statement)
+    if (!statement || this.expired(statement, this.ctx.clock.now()))
       throw new AwsError('ResourceNotFoundException', 'Query does not exist.', 400, { ResourceId: id });
     return statement;
   }

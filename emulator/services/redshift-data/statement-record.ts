@@ -47,8 +47,8 @@ export interface StatementsState {
   statements: StatementRecord[];
 }
 
-/** The serial lane a statement runs on: one per workgroup/cluster and database. */
-export function laneOf(statement: StatementRecord): string {
+/** The warehouse a statement runs in: one per workgroup/cluster and database. */
+export function warehouseOf(statement: StatementRecord): string {
   return `${statement.workgroupName ?? statement.clusterIdentifier}/${statement.database}`;
 }
 

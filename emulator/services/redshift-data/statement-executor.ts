@@ -7,13 +7,22 @@ import type { StateFile } from '../../runtime/state-file';
 import type { ServiceContext } from '../service-context';
 import type { ResultStore } from './result-store';
 import { encodeResult, type StatementResult } from './result-encoding';
-import { laneOf, type StatementRecord, type StatementsState } from './statement-record';
+import {
+  SerializableIsolation,
+  serializationViolationMessage,
+  type TrackedTransaction,
+} from './serializable-isolation';
 import { rewriteSql } from './sql-rewrite';
+import { type StatementRecord, type StatementsState, warehouseOf } from './statement-record';
+import { tableAccess } from './table-access';
 import type { Warehouse } from './warehouse';
 
 interface ActiveStatement {
   record: StatementRecord;
   connection?: DuckDBConnection;
+  transaction?: TrackedTransaction;
+  /** Unqualified names of the temp tables this transaction created (session-local). */
+  tempTables: Set<string>;
   transactionOpen: boolean;
   /** A DuckDB call is running (a cancel interrupts it). */
   executing: boolean;
@@ -22,19 +31,21 @@ interface ActiveStatement {
   cancelRequested: boolean;
 }
 
-interface Lane {
-  queue: string[];
-  active?: ActiveStatement;
-}
-
 /**
- * Runs statements on their database's serial lane: SUBMITTED -> PICKED -> STARTED -> FINISHED | FAILED |
- * ABORTED. A statement's sub-statements run in ONE transaction (BEGIN ... COMMIT, ROLLBACK on any
- * error); the transaction stays open for the statement's scripted duration before it commits, so a
- * cancel during that time rolls everything back, as on Redshift.
+ * Runs statements CONCURRENTLY, each in its own session (DuckDB connection) and transaction, as a
+ * Redshift workgroup does: SUBMITTED -> PICKED -> STARTED -> FINISHED | FAILED | ABORTED. A statement's
+ * sub-statements run in ONE transaction (BEGIN ... COMMIT, ROLLBACK on any error); the transaction
+ * stays open for the statement's scripted duration before it commits, so a cancel during that time rolls
+ * everything back, and concurrent transactions overlap as they would on a busy cluster.
+ *
+ * Serializable isolation: DuckDB gives each transaction a snapshot; serializable-isolation.ts adds
+ * Redshift's table-level check at COMMIT, so transactions that read and write the same table
+ * concurrently end with `ERROR: 1023 ... Serializable isolation violation`. A write-write conflict
+ * DuckDB detects itself (same rows, concurrent CREATE of one table) is reported the same way.
  */
-export class StatementLanes {
-  private readonly lanes = new Map<string, Lane>();
+export class StatementExecutor {
+  private readonly active = new Map<string, ActiveStatement>();
+  private readonly isolation = new Map<string, SerializableIsolation>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -44,20 +55,37 @@ export class StatementLanes {
     private readonly results: ResultStore,
   ) {}
 
+  /** Serialization failures detected per warehouse (workgroup/cluster and database). */
+  conflictCounts(): Record<string, number> {
+    return Object.fromEntries([...this.isolation].map(([name, model]) => [name, model.conflicts]));
+  }
+
   submit(record: StatementRecord): void {
-    this.lane(laneOf(record)).queue.push(record.id);
-    this.pump(laneOf(record));
+    if (this.ctx.scheduler.isStopped || this.active.has(record.id)) return;
+    const active: ActiveStatement = {
+      record,
+      tempTables: new Set(),
+      transactionOpen: false,
+      executing: false,
+      holding: false,
+      cancelRequested: false,
+    };
+    this.active.set(record.id, active);
+    const step = this.ctx.config.timing.transitionMs;
+    this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, async () => {
+      this.touch(record, 'PICKED');
+      await this.records.save(record);
+      this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, () => this.execute(active));
+    });
   }
 
   /** Cancels a statement that has not finished; returns false when it already had. */
   async cancel(record: StatementRecord): Promise<boolean> {
-    const lane = this.lane(laneOf(record));
-    const active = lane.active?.record === record ? lane.active : undefined;
+    const active = this.active.get(record.id);
     if (record.status === 'SUBMITTED' || record.status === 'PICKED') {
-      lane.queue = lane.queue.filter((id) => id !== record.id);
       this.ctx.scheduler.cancel(this.key(record));
       await this.end(record, 'ABORTED');
-      if (active) this.release(lane, record);
+      if (active) await this.release(active);
       return true;
     }
     if (record.status !== 'STARTED' || !active) return false;
@@ -68,7 +96,7 @@ export class StatementLanes {
       this.ctx.scheduler.cancel(this.key(record));
       await this.rollback(active);
       await this.end(record, 'ABORTED');
-      this.release(lane, record);
+      await this.release(active);
     }
     return true;
   }
@@ -85,57 +113,44 @@ export class StatementLanes {
 
   /** On stop (timers already stopped, in-flight SQL settled): roll back open transactions for a rerun. */
   async close(): Promise<void> {
-    for (const lane of this.lanes.values()) {
-      if (!lane.active) continue;
-      await this.rollback(lane.active);
-      resetToSubmitted(lane.active.record);
-      await this.records.save(lane.active.record);
-      lane.active = undefined;
+    for (const active of [...this.active.values()]) {
+      await this.rollback(active);
+      resetToSubmitted(active.record);
+      await this.records.save(active.record);
+      await this.release(active);
     }
     const picked = this.state.data.statements.filter((record) => record.status === 'PICKED');
     for (const record of picked) resetToSubmitted(record);
     await Promise.all(picked.map((record) => this.records.save(record)));
   }
 
-  private pump(laneName: string): void {
-    const lane = this.lane(laneName);
-    if (lane.active || this.ctx.scheduler.isStopped) return;
-    const id = lane.queue.shift();
-    if (id === undefined) return;
-    const record = this.state.data.statements.find((s) => s.id === id);
-    if (!record || record.status !== 'SUBMITTED') return this.pump(laneName);
-    lane.active = {
-      record,
-      transactionOpen: false,
-      executing: false,
-      holding: false,
-      cancelRequested: false,
-    };
-    const step = this.ctx.config.timing.transitionMs;
-    this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, async () => {
-      this.touch(record, 'PICKED');
-      await this.records.save(record);
-      this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, () =>
-        this.execute(lane, lane.active!),
-      );
-    });
+  private model(record: StatementRecord): SerializableIsolation {
+    const name = warehouseOf(record);
+    let model = this.isolation.get(name);
+    if (!model) {
+      model = new SerializableIsolation();
+      this.isolation.set(name, model);
+    }
+    return model;
   }
 
-  private async execute(lane: Lane, active: ActiveStatement): Promise<void> {
+  private async execute(active: ActiveStatement): Promise<void> {
     const { record } = active;
+    if (this.active.get(record.id) !== active) return;
     this.touch(record, 'STARTED');
     record.startedAt = this.ctx.clock.now();
     await this.records.save(record);
     const configured = this.databasesOf(record);
     if (!configured.includes(record.database)) {
-      return this.fail(lane, active, `FATAL: database "${record.database}" does not exist`, 0);
+      return this.fail(active, `FATAL: database "${record.database}" does not exist`, 0);
     }
     try {
-      active.connection = await this.warehouse.connection(record.database);
+      active.connection = await this.warehouse.connect();
       await active.connection.run('BEGIN TRANSACTION');
       active.transactionOpen = true;
+      active.transaction = this.model(record).begin(record.id);
     } catch (error) {
-      return this.fail(lane, active, `FATAL: cannot open the warehouse: ${message(error)}`, 0);
+      return this.fail(active, `FATAL: cannot open the warehouse: ${message(error)}`, 0);
     }
     const parameters = new Map((record.parameters ?? []).map((p) => [p.name, p.value]));
     for (const [index, sub] of record.subs.entries()) {
@@ -150,6 +165,9 @@ export class StatementLanes {
           this.ctx.lake.resolve,
           record.parameters ? (n) => parameters.get(n) : undefined,
         );
+        const access = tableAccess(sub.sql, active.tempTables);
+        for (const name of access.createsTemp) active.tempTables.add(name);
+        this.model(record).touch(active.transaction, access);
         await this.prepareFolders(rewritten.s3Uris);
         active.executing = true;
         const output = await active.connection.run(rewritten.sql);
@@ -164,7 +182,7 @@ export class StatementLanes {
       } catch (error) {
         active.executing = false;
         if (active.cancelRequested) break;
-        return this.fail(lane, active, `ERROR: ${message(error).split('\n')[0]}`, index);
+        return this.fail(active, engineError(error, active), index);
       }
       if (result) sub.resultSize = await this.results.write(`${record.id}:${index + 1}`, result);
       sub.status = 'FINISHED';
@@ -174,11 +192,11 @@ export class StatementLanes {
     if (active.cancelRequested) {
       await this.rollback(active);
       await this.end(record, 'ABORTED');
-      return this.release(lane, record);
+      return this.release(active);
     }
     active.holding = true;
     await this.records.save(record);
-    this.ctx.scheduler.at(this.key(record), record.startedAt + record.runMs, () => this.commit(lane, active));
+    this.ctx.scheduler.at(this.key(record), record.startedAt + record.runMs, () => this.commit(active));
   }
 
   /** Creates the folders of plain (glob-free) lake paths in existing buckets, as S3 needs no folders. */
@@ -190,24 +208,27 @@ export class StatementLanes {
     }
   }
 
-  private async commit(lane: Lane, active: ActiveStatement): Promise<void> {
+  private async commit(active: ActiveStatement): Promise<void> {
     const { record } = active;
     if (!active.holding) return;
     active.holding = false;
-    if (record.scriptedFailure !== undefined)
-      return this.fail(lane, active, record.scriptedFailure, record.subs.length - 1);
+    const last = record.subs.length - 1;
+    if (record.scriptedFailure !== undefined) return this.fail(active, record.scriptedFailure, last);
+    const conflict = this.model(record).commit(active.transaction!);
+    if (conflict) return this.fail(active, serializationViolationMessage(conflict), last);
     try {
       await active.connection!.run('COMMIT');
       active.transactionOpen = false;
     } catch (error) {
-      return this.fail(lane, active, `ERROR: ${message(error).split('\n')[0]}`, record.subs.length - 1);
+      this.model(record).abort(active.transaction!);
+      return this.fail(active, engineError(error, active), last);
     }
     await this.end(record, 'FINISHED');
-    this.release(lane, record);
+    await this.release(active);
   }
 
   /** Rolls back and marks the failing sub-statement FAILED and the ones after it ABORTED. */
-  private async fail(lane: Lane, active: ActiveStatement, error: string, failedIndex: number): Promise<void> {
+  private async fail(active: ActiveStatement, error: string, failedIndex: number): Promise<void> {
     await this.rollback(active);
     const { record } = active;
     const now = this.ctx.clock.now();
@@ -218,10 +239,11 @@ export class StatementLanes {
     });
     record.error = error;
     await this.end(record, 'FAILED');
-    this.release(lane, record);
+    await this.release(active);
   }
 
   private async rollback(active: ActiveStatement): Promise<void> {
+    if (active.transaction) this.model(active.record).abort(active.transaction);
     if (!active.transactionOpen || !active.connection) return;
     active.transactionOpen = false;
     try {
@@ -244,9 +266,12 @@ export class StatementLanes {
     await this.records.save(record);
   }
 
-  private release(lane: Lane, record: StatementRecord): void {
-    if (lane.active?.record === record) lane.active = undefined;
-    this.pump(laneOf(record));
+  /** The session ends with its statement: its temp tables go with it, as on Redshift. */
+  private async release(active: ActiveStatement): Promise<void> {
+    if (this.active.get(active.record.id) === active) this.active.delete(active.record.id);
+    const connection = active.connection;
+    active.connection = undefined;
+    if (connection) await this.warehouse.disconnect(connection);
   }
 
   private touch(record: StatementRecord, status: StatementRecord['status']): void {
@@ -261,18 +286,22 @@ export class StatementLanes {
     return redshift.clusters.find((c) => c.identifier === record.clusterIdentifier)?.databases ?? [];
   }
 
-  private lane(name: string): Lane {
-    let lane = this.lanes.get(name);
-    if (!lane) {
-      lane = { queue: [] };
-      this.lanes.set(name, lane);
-    }
-    return lane;
-  }
-
   private key(record: StatementRecord): string {
     return `redshift:${record.id}`;
   }
+}
+
+/**
+ * DuckDB's own transaction conflicts (concurrent changes to the same rows, two transactions creating
+ * one table) are serialization failures: reported as Redshift reports them, so clients retry them.
+ */
+function engineError(error: unknown, active: ActiveStatement): string {
+  const text = message(error).split('\n')[0]!;
+  if (/TransactionContext Error|write-write conflict|Conflict on /i.test(text)) {
+    const xid = active.transaction?.xid ?? 0;
+    return `ERROR: 1023 DETAIL: Serializable isolation violation (transaction ${xid}): ${text}`;
+  }
+  return `ERROR: ${text}`;
 }
 
 function resetToSubmitted(record: StatementRecord): void {
