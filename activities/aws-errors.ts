@@ -195,6 +195,7 @@ export function runEndedFailure(
   subject: FailureSubject & { runId: string },
   state: string,
   awsMessage: string,
+  foundByRunKey = false,
 ) {
   return ApplicationFailure.create({
     type: FailureType.AwsJobFailed,
@@ -203,7 +204,9 @@ export function runEndedFailure(
       `${subject.service} ${subject.job} run ${subject.runId} ended ${state}: ${awsMessage}`,
       subject.consoleUrl,
     ),
-    details: [failureDetails(subject, awsMessage, { state })],
+    details: [
+      { ...failureDetails(subject, awsMessage, { state }), ...(foundByRunKey ? { foundByRunKey } : {}) },
+    ],
   });
 }
 

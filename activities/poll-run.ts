@@ -125,6 +125,7 @@ class RunPoller<S> {
 
   async run(): Promise<RunOutcome<S>> {
     let attached = false;
+    let foundByRunKey = false;
     try {
       const resumed = this.spec.resumeFromHeartbeat === false ? undefined : this.resumedProgress();
       if (resumed) {
@@ -135,6 +136,7 @@ class RunPoller<S> {
         );
       } else {
         const existing = await this.spec.findExisting();
+        foundByRunKey = existing !== undefined;
         const run: StartedRun = existing ? { ...existing, attached: true } : await this.spec.start();
         attached = run.attached === true;
         this.progress = {
@@ -149,7 +151,7 @@ class RunPoller<S> {
       }
       this.heartbeat();
       const status = await this.pollUntilSettled();
-      return this.finish(status, attached);
+      return this.finish(status, attached, foundByRunKey);
     } catch (error) {
       if (!this.context.cancellationSignal.aborted) throw error;
       const cancellation = cancellationFrom(this.context.cancellationSignal);
@@ -218,7 +220,7 @@ class RunPoller<S> {
     }
   }
 
-  private finish(status: S, attached: boolean): RunOutcome<S> {
+  private finish(status: S, attached: boolean, foundByRunKey: boolean): RunOutcome<S> {
     const progress = this.progress!;
     const state = this.spec.stateOf(status);
     const consoleUrl = this.spec.consoleUrl(progress.awsRunId);
@@ -232,6 +234,7 @@ class RunPoller<S> {
         },
         state,
         this.spec.failureMessage(status),
+        foundByRunKey,
       );
     }
     const finishedAt = new Date();

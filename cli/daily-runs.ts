@@ -49,7 +49,7 @@ export async function startDailyRun(
       staticSummary: `${request.pipeline} ${request.logicalDate}${request.rerun ? ' (rerun)' : ''}`,
       typedSearchAttributes: [
         { key: searchAttributeKeys.pipeline, value: request.pipeline },
-        { key: searchAttributeKeys.logicalDate, value: new Date(`${request.logicalDate}T00:00:00Z`) },
+        { key: searchAttributeKeys.logicalDate, value: request.logicalDate },
         { key: searchAttributeKeys.status, value: 'planning' },
       ],
     });

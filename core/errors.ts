@@ -43,4 +43,9 @@ export interface AwsFailureDetails {
   awsErrorCode?: string;
   message: string;
   consoleUrl?: string;
+  /**
+   * The failed run was found by the stage's run key, started before this activity asked (a reset
+   * or replanned run meeting an earlier failure): the workflow starts a new attempt for it at once.
+   */
+  foundByRunKey?: boolean;
 }

@@ -29,6 +29,12 @@ export const pollSpecSchema = z
 
 export const retrySpecSchema = z
   .object({
+    /**
+     * New AWS runs after the stage's job itself ended FAILED (Airflow's `retries`): each gets a run
+     * key of its own. 0 fails the stage on the first failed run.
+     */
+    jobRetries: z.number().int().min(0).max(10),
+    /** Attempts of the activity on transient errors (throttling, 5xx, a lost worker): they attach. */
     maximumAttempts: z.number().int().min(1),
     initialInterval: durationSchema,
     backoffCoefficient: z.number().min(1).max(10),

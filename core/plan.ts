@@ -44,6 +44,8 @@ export const activityForKind: Record<StageKind, StageActivityName> = {
 };
 
 export interface PlannedStageOptions {
+  /** New AWS runs (new run keys) the workflow starts after the stage's job ended FAILED. */
+  jobRetries: number;
   startToCloseTimeoutMs: number;
   heartbeatTimeoutMs: number;
   retry: {
@@ -152,6 +154,7 @@ function pollSettings(settings: StageSettings): PollSettings {
 
 function activityOptions(settings: StageSettings): PlannedStageOptions {
   return {
+    jobRetries: settings.retry.jobRetries,
     startToCloseTimeoutMs: durationMs(settings.timeouts.startToClose),
     heartbeatTimeoutMs: durationMs(settings.timeouts.heartbeat),
     retry: {

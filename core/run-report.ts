@@ -7,6 +7,8 @@ export interface StageReport {
   kind: string;
   summary: string;
   status: StageStatus;
+  /** The job attempt (1 = first AWS run; each job retry or reset replacing a FAILED run adds one). */
+  attempt?: number;
   awsRunId?: string;
   awsState?: string;
   attached?: boolean;
@@ -22,7 +24,8 @@ export interface StageReport {
   error?: string;
 }
 
-export type RunStatus = 'planning' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `rejected`: the input was refused before anything ran (a field named in the failure). */
+export type RunStatus = 'planning' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';
 
 export interface DailyRunReport {
   pipeline: string;

@@ -7,7 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
  */
 export const searchAttributeKeys = {
   pipeline: defineSearchAttributeKey('MedallionPipeline', SearchAttributeType.KEYWORD),
-  logicalDate: defineSearchAttributeKey('MedallionLogicalDate', SearchAttributeType.DATETIME),
+  logicalDate: defineSearchAttributeKey('MedallionLogicalDate', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('MedallionStatus', SearchAttributeType.KEYWORD),
   stage: defineSearchAttributeKey('MedallionStage', SearchAttributeType.KEYWORD),
   generation: defineSearchAttributeKey('MedallionGeneration', SearchAttributeType.INT),

@@ -12,7 +12,9 @@ export interface StageSettings {
 }
 
 const jobPoll = { initialInterval: '15s', maxInterval: '60s', backoffCoefficient: 1.5 };
+// Two new runs after a failed job, as Airflow DAGs for this stack commonly set `retries=2`.
 const jobRetry = {
+  jobRetries: 2,
   maximumAttempts: 5,
   initialInterval: '30s',
   backoffCoefficient: 2,

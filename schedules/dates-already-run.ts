@@ -5,7 +5,6 @@
  * fail, and (with pause-on-failure) pause the schedule: the CLI refuses it up front instead.
  */
 import type { Client } from '@temporalio/client';
-import { addDays } from '../core/dates';
 import { searchAttributeKeys } from '../core/search-attributes';
 import { SCHEDULED_WORKFLOW_TYPE } from './desired-schedule';
 
@@ -24,15 +23,14 @@ export async function runsOfDates(
   if (!/^[a-z][a-z0-9_]*$/.test(pipeline)) throw new Error(`"${pipeline}" is not a pipeline name`);
   const query =
     `WorkflowType = '${SCHEDULED_WORKFLOW_TYPE}' AND MedallionPipeline = '${pipeline}'` +
-    // Exclusive upper bound: an inclusive `<= 'D T00:00:00Z'` misses values upserted by the workflow
-    // on the dev server's SQLite visibility (stored with a finer time format).
-    ` AND MedallionLogicalDate >= '${from}T00:00:00Z' AND MedallionLogicalDate < '${addDays(to, 1)}T00:00:00Z'`;
+    // A Keyword holding YYYY-MM-DD: its order is the dates' order.
+    ` AND MedallionLogicalDate >= '${from}' AND MedallionLogicalDate <= '${to}'`;
   const runs: ExistingRun[] = [];
   for await (const run of client.workflow.list({ query })) {
     const date = run.typedSearchAttributes.get(searchAttributeKeys.logicalDate);
     if (!date) continue;
     runs.push({
-      logicalDate: date.toISOString().slice(0, 10),
+      logicalDate: date,
       workflowId: run.workflowId,
       status: run.status.name,
     });

@@ -241,12 +241,6 @@ export const scenarios: Scenario[] = [
     record: succeedingDay('2026-01-15'),
   },
   {
-    name: 'daily-success-planned-locally',
-    description:
-      'one shop day planned by a local activity (patch plan-as-local-activity), all stages succeed',
-    record: succeedingDay('2026-01-21'),
-  },
-  {
     name: 'daily-failure-rerun',
     description:
       'silver_orders fails (Glue FAILED): its dependents are blocked, independent branches finish; ' +
@@ -255,7 +249,8 @@ export const scenarios: Scenario[] = [
       await ctx.stack.emulator.admin.failNextRuns({
         service: 'glue',
         name: 'silver_orders',
-        count: 1,
+        // The run and its two job retries.
+        count: 3,
         message: 'Scripted failure: division by zero in silver_orders',
       });
       const failed = await startDailyRun(ctx.client, {
@@ -355,8 +350,9 @@ function writeReadme(outDir: string, rows: string[], provenance: string[]): void
     '# Recorded workflow histories',
     '',
     'Replayed by `test/replay/replay.test.ts` against the production workflow bundle on every test run:',
-    'a change to workflow code that would break a run already in flight fails that test. Gate such',
-    'changes with `patched()`; re-record (`npx tsx scripts/record-histories.ts`) only to add scenarios.',
+    'a change to workflow code that would break a run already in flight fails that test. Until the first',
+    'release no production history exists: workflow changes re-record these (`npx tsx scripts/record-histories.ts`);',
+    'after it, such changes are gated with `patched()`.',
     '',
     'Recorded on the local stack (dev server + AWS emulator), per scenario:',
     '',

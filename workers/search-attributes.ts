@@ -33,16 +33,25 @@ export function manualRegistrationHint(namespace: string): string {
     .join('\n');
 }
 
+/**
+ * Registers the missing attributes. One registered with another type (MedallionLogicalDate was a
+ * Datetime before it became a Keyword) is replaced on a dev server, whose SQLite visibility only
+ * holds local runs; on any other cluster the worker stops and says how to replace it by hand, since
+ * removing an attribute there drops it from every run's visibility record.
+ */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const wanted = Object.fromEntries(
     Object.values(searchAttributeKeys).map((k) => [k.name, indexedType[k.type]!]),
   );
   let missing = wanted;
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const known = new Set(Object.keys(existing.customAttributes ?? {}));
-    missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => !known.has(name)));
-  } catch {
+    const existing =
+      (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+    missing = Object.fromEntries(Object.entries(wanted).filter(([name, type]) => existing[name] !== type));
+    const mismatched = Object.keys(missing).filter((name) => existing[name] !== undefined);
+    if (mismatched.length > 0) await replaceMismatched(connection, namespace, mismatched);
+  } catch (error) {
+    if (error instanceof MismatchedSearchAttributes) throw error;
     // Some servers (the Java test server) cannot list; adding is then the check.
   }
   if (Object.keys(missing).length === 0) return;
@@ -56,4 +65,26 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
         `Register them once by hand, then start the worker again:\n${manualRegistrationHint(namespace)}`,
     );
   }
+}
+
+class MismatchedSearchAttributes extends Error {}
+
+async function replaceMismatched(connection: Connection, namespace: string, names: string[]): Promise<void> {
+  const cluster = await connection.workflowService.getClusterInfo({});
+  if (cluster.visibilityStore !== 'sqlite') {
+    const keys = Object.values(searchAttributeKeys).filter((k) => names.includes(k.name));
+    throw new MismatchedSearchAttributes(
+      `search attribute(s) ${names.join(', ')} are registered in namespace "${namespace}" with another type ` +
+        `than medallion uses (${keys.map((k) => `${k.name}: ${cliType(k.type)}`).join(', ')}). Replace them by hand ` +
+        `(runs lose the old value in visibility), then start the worker again:\n` +
+        keys
+          .map(
+            (k) =>
+              `temporal operator search-attribute remove --namespace ${namespace} --name ${k.name} --yes && ` +
+              `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${cliType(k.type)}`,
+          )
+          .join('\n'),
+    );
+  }
+  await connection.operatorService.removeSearchAttributes({ namespace, searchAttributes: names });
 }

@@ -91,7 +91,7 @@ async function runOnce(
       staticSummary: summary,
       typedSearchAttributes: [
         { key: searchAttributeKeys.pipeline, value: input.pipeline },
-        { key: searchAttributeKeys.logicalDate, value: new Date(`${input.logicalDate}T00:00:00Z`) },
+        { key: searchAttributeKeys.logicalDate, value: input.logicalDate },
         { key: searchAttributeKeys.status, value: 'planning' },
       ],
     });

@@ -1,4 +1,5 @@
-import type { DailyRunReport } from '../core/run-report';
+import { type DailyRunReport, type StageReport } from '../core/run-report';
+import { shortDuration } from '../core/short-duration';
 
 const ICON: Record<string, string> = {
   pending: '⏳',
@@ -11,17 +12,40 @@ const ICON: Record<string, string> = {
   cancelled: '🛑',
 };
 
-/** Markdown for the Temporal UI's "current details" panel. */
-export function renderProgress(report: DailyRunReport): string {
-  const lines = report.stages.map((s) => {
-    const rows = s.rowsOut !== undefined ? ` — ${s.rowsOut} rows` : '';
-    const why = s.error ? ` — ${s.error}` : '';
-    return `- ${ICON[s.status] ?? ''} **${s.id}** ${s.status}${rows}${why}`;
-  });
+/** The first failure's explanation is cut here, so the panel stays a few lines high. */
+const ERROR_CHARS = 200;
+
+/**
+ * Markdown for the Temporal UI's "current details" panel: a one-line header, then one table row per
+ * stage (state, job attempt, duration). Blank lines keep header and table separate blocks (a single
+ * newline would join them into one paragraph).
+ */
+export function renderProgress(report: DailyRunReport, nowMs: number): string {
   const done = report.stages.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
+  const header =
+    `**${report.pipeline} ${report.logicalDate}** · ${report.status} · ` +
+    `${done}/${report.stages.length} stages done · generation ${report.generation}`;
+  if (report.stages.length === 0) return header;
+  const rows = report.stages.map(
+    (s) => `| ${s.id} | ${ICON[s.status] ?? ''} ${s.status} | ${s.attempt ?? ''} | ${stageTime(s, nowMs)} |`,
+  );
+  const failed = report.stages.find((s) => s.status === 'failed' && s.error);
+  const why = failed ? [`❌ **${failed.id}**: ${oneLine(failed.error!)}`] : [];
   return [
-    `### ${report.pipeline} ${report.logicalDate} (generation ${report.generation}): ${report.status}`,
-    `${done}/${report.stages.length} stages done`,
-    ...lines,
-  ].join('\n');
+    header,
+    ['| stage | state | attempt | time |', '|---|---|---|---|', ...rows].join('\n'),
+    ...why,
+  ].join('\n\n');
+}
+
+function stageTime(stage: StageReport, nowMs: number): string {
+  if (stage.durationMs !== undefined) return shortDuration(stage.durationMs);
+  if (stage.startedAt === undefined) return '';
+  const end = stage.finishedAt ? Date.parse(stage.finishedAt) : nowMs;
+  return shortDuration(Math.max(0, end - Date.parse(stage.startedAt)));
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  return flat.length > ERROR_CHARS ? `${flat.slice(0, ERROR_CHARS - 1)}…` : flat;
 }

@@ -5,7 +5,7 @@
  * not planned yet, from TemporalScheduledStartTime in the pipeline's time zone.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { addDays, isIsoDate, logicalDateForScheduledTime } from '../../core/dates';
+import { isIsoDate, logicalDateForScheduledTime } from '../../core/dates';
 import type { DailyRunReport } from '../../core/run-report';
 import { scheduledStartTimeKey, searchAttributeKeys } from '../../core/search-attributes';
 import { loadPipelines } from '../../pipelines/registry';
@@ -54,7 +54,7 @@ export function dailyRunRow(info: WorkflowExecutionInfo): DailyRunRow {
   const scheduledAt = attributes.get(scheduledStartTimeKey);
   const timeZone = timeZoneOf(pipeline);
   const logicalDate = dateAttribute
-    ? dateAttribute.toISOString().slice(0, 10)
+    ? dateAttribute
     : scheduledAt && timeZone
       ? logicalDateForScheduledTime(scheduledAt, timeZone)
       : undefined;
@@ -135,9 +135,7 @@ export async function printStatus(
   const byPipeline = `MedallionPipeline = ${quoted(options.pipeline)}`;
   if (options.date) {
     if (!isIsoDate(options.date)) throw new Error(`--date ${options.date} is not a date; use YYYY-MM-DD`);
-    // A range, not '=': the SQL visibility stores (and compares) datetimes at nanosecond precision.
-    const day = (date: string) => quoted(`${date}T00:00:00Z`);
-    const condition = `${byPipeline} AND MedallionLogicalDate >= ${day(options.date)} AND MedallionLogicalDate < ${day(addDays(options.date, 1))}`;
+    const condition = `${byPipeline} AND MedallionLogicalDate = ${quoted(options.date)}`;
     const [runs] = runsPerDate(await listDailyRuns(client, condition));
     if (!runs) return say(`no run of ${options.pipeline} for ${options.date} yet`);
     say(`${options.pipeline} ${options.date}: ${runs.runs.length} run(s), newest first`);

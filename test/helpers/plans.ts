@@ -8,6 +8,8 @@ export interface StageFixture {
   heartbeatMs?: number;
   maximumAttempts?: number;
   retryInitialMs?: number;
+  /** New AWS runs after a job failure (default 2, as planned from a spec without `retry.jobRetries`). */
+  jobRetries?: number;
 }
 
 /** A plan of Glue stages with the given DAG, for workflow tests with mocked activities. */
@@ -48,6 +50,7 @@ export function glueOnlyPlan(
         metrics: { metricsUri: `s3://lake/_medallion/metrics/test/${logicalDate}/${s.id}.json` },
       },
       options: {
+        jobRetries: s.jobRetries ?? 2,
         startToCloseTimeoutMs: s.startToCloseMs ?? 12 * 3600_000,
         heartbeatTimeoutMs: s.heartbeatMs ?? 120_000,
         retry: {

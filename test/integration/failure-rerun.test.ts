@@ -109,6 +109,8 @@ describe('a failed stage, then a rerun', () => {
     await faulty.emulator.admin.failNextRuns({
       service: 'emr-serverless',
       name: 'fact_orders',
+      // The run and its two job retries.
+      count: 3,
       message: 'Scripted: executor lost',
     });
 

@@ -18,7 +18,8 @@ async function runDay(logicalDate: string, failGlueStage?: string, rerun = false
     await t.stack.emulator.admin.failNextRuns({
       service: 'glue',
       name: failGlueStage,
-      count: 1,
+      // The run and its two job retries.
+      count: 3,
       message: `Scripted failure in ${failGlueStage}`,
     });
   }

@@ -10,11 +10,10 @@
  * dependents in plan order: a different command order, and a DeterminismViolationError when the
  * dependents are different activity types.
  *
- * Fix (workflows/daily-pipeline.ts): stage completion is recorded with a regular activity (its
- * completion is a history event, replayed in the order it happened), gated with
- * patched('record-stage-done-as-activity'). Since patched('stage-activity-records-done') the stage
- * activity records its own marker, so a stage's completion event is the only thing the walk waits
- * for: this test now checks that dependents launch in the order their stages finished, and replay so.
+ * Fix: a stage's completion is a history event the walk waits for, replayed in the order it
+ * happened: the stage activity writes its own done marker (activities/stage-done-markers.ts), with no
+ * local activity after it. This test checks that dependents launch in the order their stages
+ * finished, and replay so.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

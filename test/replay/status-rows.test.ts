@@ -25,7 +25,7 @@ describe('dailyRunRow', () => {
     const row = dailyRunRow(
       info('shop-nightly-2026-01-16T01:00:00Z', 'FAILED', [
         { key: searchAttributeKeys.pipeline, value: 'shop' },
-        { key: searchAttributeKeys.logicalDate, value: new Date('2026-01-15T00:00:00Z') },
+        { key: searchAttributeKeys.logicalDate, value: '2026-01-15' },
         { key: searchAttributeKeys.status, value: 'failed' },
         { key: searchAttributeKeys.generation, value: 2 },
       ]),
@@ -55,7 +55,7 @@ describe('dailyRunRow', () => {
     const row = dailyRunRow(
       info('shop/2026-01-15', 'TERMINATED', [
         { key: searchAttributeKeys.pipeline, value: 'shop' },
-        { key: searchAttributeKeys.logicalDate, value: new Date('2026-01-15T00:00:00Z') },
+        { key: searchAttributeKeys.logicalDate, value: '2026-01-15' },
         { key: searchAttributeKeys.status, value: 'running' },
       ]),
     );

@@ -11,8 +11,8 @@
  * - the last workflow task (the one that decided to fail): the new run sees it is a reset run and runs
  *   the failed stage and the stages it blocked once more; the finished ones are not touched, and the
  *   day completes.
- * A stage whose AWS job itself ended FAILED is rerun with `medallion rerun --failed` (a new generation,
- * fresh keys); a reset keeps the generation, so it reattaches to that failed job.
+ * A stage whose AWS job itself ended FAILED (its job retries used up) gets a new AWS run from a reset:
+ * the next job attempt's run key, for that stage only; runs that are going or succeeded are attached.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -28,6 +28,8 @@ import { startTestStack, type TestStack } from './local-stack-fixture';
 const { EventType, ResetReapplyType } = temporal.api.enums.v1;
 const FIRST_DAY = '2026-01-15';
 const SECOND_DAY = '2026-01-16';
+const THIRD_DAY = '2026-01-17';
+const FOURTH_DAY = '2026-01-18';
 const WORKFLOW_ID = `shop/${FIRST_DAY}`;
 
 let t: TestStack;
@@ -194,4 +196,82 @@ it('completes the day when reset to its last workflow task, starting only what h
   const description = await t.stack.client.workflow.getHandle(workflowId).describe();
   expect(description.runId).toBe(runId);
   expect(description.typedSearchAttributes.get(searchAttributeKeys.status)).toBe('succeeded');
+});
+
+/** Runs the day with every run of a Glue stage failing (1 + the default 2 job retries): the day fails. */
+async function failGlueJob(logicalDate: string, stage: string): Promise<string> {
+  await t.stack.emulator.admin.failNextRuns({
+    service: 'glue',
+    name: stage,
+    count: 3,
+    message: `Scripted failure: division by zero in ${stage}`,
+  });
+  const handle = await startDailyRun(t.stack.client, {
+    pipeline: 'shop',
+    logicalDate,
+    taskQueue: t.taskQueue,
+  });
+  const report = await handle.result().then(
+    () => undefined,
+    (error: unknown) => failureReport(error),
+  );
+  expect(report?.stages.find((s) => s.id === stage)).toMatchObject({ status: 'failed', attempt: 3 });
+  await t.stack.emulator.admin.resetScript();
+  return (await handle.describe()).runId;
+}
+
+/** The StartJobRun calls for a stage's Glue job, as `<operation> <run key>` (the emulator's start log). */
+function glueStartsAfter(startsBefore: number): string[] {
+  return t.stack.emulator.admin
+    .startCalls({ outcome: 'started' })
+    .slice(startsBefore)
+    .map((c) => `${c.operation} ${c.idempotencyKey ?? c.resource}`);
+}
+
+it('starts a new AWS run for the stage whose Glue job ended FAILED when reset to the last task', async () => {
+  const workflowId = `shop/${THIRD_DAY}`;
+  const failedRun = await failGlueJob(THIRD_DAY, 'silver_orders');
+  const orderStarts = t.stack.emulator.admin
+    .startCalls({ operation: 'StartJobRun', outcome: 'started' })
+    .filter((c) => c.idempotencyKey?.startsWith('md-silver-orders-g0'));
+  const startsBefore = t.stack.emulator.admin.startCalls({ outcome: 'started' }).length;
+  const history = await historyOf(failedRun, workflowId);
+  const runId = await resetLikeTheUi(t.stack.client, failedRun, lastWorkflowTask(history), workflowId);
+  const outcome = await outcomeOf(runId, workflowId);
+  expect(outcome.status).toBe('COMPLETED');
+  expect(outcome.report!.stages.find((s) => s.id === 'silver_orders')).toMatchObject({
+    status: 'succeeded',
+    attempt: 4,
+    attached: false,
+  });
+  const added = glueStartsAfter(startsBefore);
+  // silver_orders once, under a key none of its three failed runs had; the rest are what it blocked.
+  const silverOrders = added.filter((a) => a.startsWith('StartJobRun md-silver-orders-'));
+  expect(silverOrders).toEqual([expect.stringMatching(/^StartJobRun md-silver-orders-g0-a4-/)]);
+  expect(orderStarts.map((c) => c.idempotencyKey)).not.toContain(silverOrders[0]!.split(' ')[1]);
+  expect(added).not.toContainEqual(expect.stringMatching(/md-(ingest-crm|silver-accounts|ingest-oltp)-/));
+  expect(new Set(added).size).toBe(added.length);
+});
+
+it('steps over the failed AWS runs when reset to the first task, attaching to nothing that failed', async () => {
+  const workflowId = `shop/${FOURTH_DAY}`;
+  const failedRun = await failGlueJob(FOURTH_DAY, 'silver_orders');
+  const startsBefore = t.stack.emulator.admin.startCalls({ outcome: 'started' }).length;
+  const history = await historyOf(failedRun, workflowId);
+  const firstTask = history.events!.find(
+    (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  )!;
+  const runId = await resetLikeTheUi(t.stack.client, failedRun, firstTask.eventId!, workflowId);
+  const outcome = await outcomeOf(runId, workflowId);
+  expect(outcome.status).toBe('COMPLETED');
+  // Replanned: finished stages are skipped; silver_orders met its three FAILED runs by key and replaced them.
+  expect(outcome.report!.stages.find((s) => s.id === 'silver_orders')).toMatchObject({
+    status: 'succeeded',
+    attempt: 4,
+  });
+  const added = glueStartsAfter(startsBefore);
+  expect(added.filter((a) => a.startsWith('StartJobRun md-silver-orders-'))).toEqual([
+    expect.stringMatching(/^StartJobRun md-silver-orders-g0-a4-/),
+  ]);
+  expect(new Set(added).size).toBe(added.length);
 });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineActivities } from '../../core/activity-contracts';
 import type { Plan } from '../../core/plan';
 import type { DailyRunReport } from '../../core/run-report';
-import { scheduledStartTimeKey } from '../../core/search-attributes';
+import { stageRunKey } from '../../core/run-key';
+import { scheduledStartTimeKey, searchAttributeKeys } from '../../core/search-attributes';
 import type { GlueStageInput } from '../../core/stage-io';
 import { dailyPipeline, progressQuery } from '../../workflows';
 import { mockActivities, succeeded } from '../helpers/mock-activities';
@@ -141,7 +142,7 @@ describe('dailyPipeline in the time-skipping environment', () => {
   });
 
   it('does not retry a non-retryable AWS failure and reports its message', async () => {
-    const plan = glueOnlyPlan([{ id: 'bad' }]);
+    const plan = glueOnlyPlan([{ id: 'bad', jobRetries: 0 }]);
     let calls = 0;
     const activities = mockActivities(plan, () => {
       calls++;
@@ -153,8 +154,83 @@ describe('dailyPipeline in the time-skipping environment', () => {
     expect(calls).toBe(1);
     expect(report.stages[0]).toMatchObject({
       status: 'failed',
+      attempt: 1,
       error: 'AwsJobFailed: Glue job silver run jr_9 ended FAILED: bad SQL',
     });
+  });
+
+  it("starts a new AWS run under a new run key after a failed job, up to the stage's job retries", async () => {
+    // Default jobRetries 2: the job fails twice, the third run succeeds.
+    const plan = glueOnlyPlan([{ id: 'flaky' }, { id: 'after', dependsOn: ['flaky'] }]);
+    const keys: string[] = [];
+    const activities = mockActivities(plan, (input) => {
+      if (input.identity.stageId === 'after') return Promise.resolve(succeeded('after'));
+      keys.push(input.identity.runKey);
+      if (keys.length < 3)
+        throw ApplicationFailure.nonRetryable(
+          `Glue run jr_${keys.length} ended FAILED: executor lost`,
+          'AwsJobFailed',
+          {
+            service: 'Glue',
+            message: 'executor lost',
+            awsState: 'FAILED',
+          },
+        );
+      return Promise.resolve(succeeded('flaky'));
+    });
+    const { report, history } = await runWith(activities, async (tq) => {
+      const handle = await start(tq, { pipeline: 'test', logicalDate: '2026-01-15' });
+      return { report: await handle.result(), history: await handle.fetchHistory() };
+    });
+    expect(report.status).toBe('succeeded');
+    expect(report.stages[0]).toMatchObject({ id: 'flaky', status: 'succeeded', attempt: 3 });
+    expect(keys).toEqual([
+      stageRunKey('test/2026-01-15', 'flaky', 0),
+      stageRunKey('test/2026-01-15', 'flaky', 0, 2),
+      stageRunKey('test/2026-01-15', 'flaky', 0, 3),
+    ]);
+    expect(new Set(keys).size).toBe(3);
+    // Each job attempt is its own activity, named after the stage (the UI's pending activity card).
+    const scheduled = history.events!.flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a?.activityType?.name === 'runGlueStage' ? [a.activityId] : [];
+    });
+    expect(scheduled).toEqual(['flaky', 'flaky#2', 'flaky#3', 'after']);
+  });
+
+  it('fails the stage once its job failed jobRetries + 1 times', async () => {
+    const plan = glueOnlyPlan([{ id: 'broken', jobRetries: 1 }]);
+    let calls = 0;
+    const activities = mockActivities(plan, () => {
+      calls++;
+      throw ApplicationFailure.nonRetryable(`Glue run jr_${calls} ended FAILED: bad SQL`, 'AwsJobFailed');
+    });
+    const report = await runWith(activities, (tq) =>
+      failureReport(start(tq, { pipeline: 'test', logicalDate: '2026-01-15' }).then((h) => h.result())),
+    );
+    expect(calls).toBe(2);
+    expect(report.stages[0]).toMatchObject({
+      status: 'failed',
+      attempt: 2,
+      error: expect.stringContaining('jr_2'),
+    });
+  });
+
+  it("does not start a new AWS run for a failure that is not the job's own", async () => {
+    const plan = glueOnlyPlan([{ id: 'denied' }]);
+    let calls = 0;
+    const activities = mockActivities(plan, () => {
+      calls++;
+      throw ApplicationFailure.nonRetryable(
+        'StartJobRun failed with AccessDeniedException',
+        'AwsAccessDenied',
+      );
+    });
+    const report = await runWith(activities, (tq) =>
+      failureReport(start(tq, { pipeline: 'test', logicalDate: '2026-01-15' }).then((h) => h.result())),
+    );
+    expect(calls).toBe(1);
+    expect(report.stages[0]).toMatchObject({ status: 'failed', attempt: 1 });
   });
 
   it('fails a stage that exceeds its start-to-close timeout', async () => {
@@ -283,5 +359,9 @@ describe('dailyPipeline in the time-skipping environment', () => {
     expect(cause.type).toBe('InvalidInput');
     expect(cause.message).toMatch(/logicalDate.*YYYY-MM-DD/);
     expect(activities.calls.planRequests).toHaveLength(0);
+    // Filterable: MedallionStatus = "rejected".
+    const description = await env.client.workflow.getHandle(`wf-${counter}-2026-02-30`).describe();
+    expect(description.typedSearchAttributes.get(searchAttributeKeys.status)).toBe('rejected');
+    expect(description.typedSearchAttributes.get(searchAttributeKeys.pipeline)).toBe('test');
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * What a daily run shows of itself, kept in one place so the workflow body stays orchestration: the
+ * report (returned, attached to a failure, answered by the `progress` query), the current-details
+ * panel and the search attributes. Search attributes change only when what they say changes (each
+ * upsert is a history event); the details panel is redrawn on every change (no event).
+ */
+import {
+  ApplicationFailure,
+  defineQuery,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Plan, PlannedStage } from '../core/plan';
+import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-report';
+import { searchAttributeKeys } from '../core/search-attributes';
+import type { StageResult } from '../core/stage-io';
+import { deferredStageReport } from './backfill-child-flag';
+import { describeFailure } from './failure-text';
+import { renderProgress } from './progress-text';
+import { workflowNowMs } from './workflow-clock';
+
+export const progressQuery = defineQuery<DailyRunReport>('progress');
+
+export class DailyRunView {
+  readonly report: DailyRunReport;
+  private readonly byId = new Map<string, StageReport>();
+  private published: { status?: string; stage?: string; date?: string } = {};
+
+  constructor(pipeline: string, logicalDate: string | undefined) {
+    this.report = {
+      pipeline,
+      logicalDate: logicalDate ?? '',
+      generation: 0,
+      status: 'planning',
+      stages: [],
+      totals: { rowsIn: 0, rowsOut: 0, quarantined: 0 },
+    };
+    setHandler(progressQuery, () => ({ ...this.report, totals: totalsOf(this.report.stages) }));
+  }
+
+  stage(id: string): StageReport {
+    return this.byId.get(id)!;
+  }
+
+  planned(plan: Plan, deferred: Set<string>): void {
+    Object.assign(this.report, {
+      logicalDate: plan.logicalDate,
+      generation: plan.generation,
+      status: 'running',
+    });
+    this.report.stages = plan.stages.map((s) =>
+      deferred.has(s.id) ? deferredStageReport(s) : initialStageReport(s),
+    );
+    for (const s of this.report.stages) this.byId.set(s.id, s);
+    this.publish();
+  }
+
+  started(id: string, attempt: number): void {
+    const stage = this.stage(id);
+    Object.assign(stage, { status: 'running', attempt, startedAt: new Date().toISOString() });
+    delete stage.error;
+    delete stage.finishedAt;
+    this.publish();
+  }
+
+  succeeded(id: string, result: StageResult): void {
+    const { stageId: _stageId, ...rest } = result;
+    Object.assign(this.stage(id), rest, { status: 'succeeded' });
+    this.publish();
+  }
+
+  failed(id: string, error: unknown): void {
+    Object.assign(this.stage(id), {
+      status: 'failed',
+      error: describeFailure(error),
+      finishedAt: new Date().toISOString(),
+    });
+    this.publish();
+  }
+
+  blocked(id: string, blockedBy: string): void {
+    Object.assign(this.stage(id), { status: 'blocked', error: `not run: ${blockedBy} did not succeed` });
+  }
+
+  /** A reset run takes these stages up again. */
+  pendingAgain(ids: string[]): void {
+    for (const id of ids) {
+      const stage = this.stage(id);
+      stage.status = 'pending';
+      delete stage.error;
+      delete stage.finishedAt;
+    }
+    this.publish();
+  }
+
+  cancelled(): void {
+    for (const stage of this.report.stages)
+      if (stage.status === 'running' || stage.status === 'pending') stage.status = 'cancelled';
+    this.report.status = 'cancelled';
+    this.publish();
+  }
+
+  /** The end of the run: its report, or the PipelineFailed failure that carries it. */
+  finish(): DailyRunReport {
+    const failed = this.report.stages.filter((s) => s.status === 'failed');
+    this.report.status = failed.length > 0 ? 'failed' : 'succeeded';
+    this.report.totals = totalsOf(this.report.stages);
+    this.publish();
+    if (failed.length > 0) {
+      throw ApplicationFailure.create({
+        type: 'PipelineFailed',
+        nonRetryable: true,
+        message: `${workflowInfo().workflowId}: ${failed.length} stage(s) failed: ${failed.map((s) => `${s.id} (${s.error})`).join('; ')}`,
+        details: [this.report],
+      });
+    }
+    return this.report;
+  }
+
+  /** A run refused for its input: filterable as `MedallionStatus = "rejected"`. */
+  rejected(): void {
+    this.report.status = 'rejected';
+    this.publish();
+  }
+
+  private publish(): void {
+    const { status, logicalDate, pipeline } = this.report;
+    const stage = stageAttribute(this.report);
+    const date = logicalDate || undefined;
+    if (status !== this.published.status || stage !== this.published.stage || date !== this.published.date) {
+      upsertSearchAttributes([
+        { key: searchAttributeKeys.pipeline, value: pipeline },
+        { key: searchAttributeKeys.status, value: status },
+        ...(date ? [{ key: searchAttributeKeys.logicalDate, value: date }] : []),
+        ...(status !== 'planning' && status !== 'rejected'
+          ? [{ key: searchAttributeKeys.generation, value: this.report.generation }]
+          : []),
+        // Unset once no stage is running or failed.
+        { key: searchAttributeKeys.stage, value: stage ?? null },
+      ]);
+      this.published = { status, ...(stage ? { stage } : {}), ...(date ? { date } : {}) };
+    }
+    setCurrentDetails(renderProgress(this.report, workflowNowMs()));
+  }
+}
+
+/**
+ * `MedallionStage`: the first failed stage once one failed (what a person looks for), else the
+ * stage started last among those running.
+ */
+function stageAttribute(report: DailyRunReport): string | undefined {
+  const failed = report.stages.find((s) => s.status === 'failed');
+  if (failed) return failed.id;
+  if (report.status !== 'running') return undefined;
+  const running = report.stages.filter((s) => s.status === 'running');
+  running.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''));
+  return running.at(-1)?.id;
+}
+
+function initialStageReport(stage: PlannedStage): StageReport {
+  const base = { id: stage.id, kind: stage.kind, summary: stage.summary };
+  if (stage.notSelected) return { ...base, status: 'not-selected' };
+  if (stage.doneEarlier) {
+    const { stageId: _stageId, ...rest } = stage.doneEarlier;
+    return { ...base, ...rest, status: 'skipped' };
+  }
+  return { ...base, status: 'pending' };
+}
