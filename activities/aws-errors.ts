@@ -58,6 +58,9 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   ActiveStatementsExceededException: FailureType.AwsConcurrencyLimit,
   ActiveSessionsExceededException: FailureType.AwsConcurrencyLimit,
   ConcurrentModificationException: FailureType.AwsConcurrencyLimit,
+  // A resource in a state that passes (a DMS task still starting or stopping): retried, bounded by the
+  // stage's retry policy, with its backoff (issue 13, defect 6).
+  InvalidResourceStateFault: FailureType.AwsConcurrencyLimit,
 
   // The request itself is wrong: fix the configuration.
   ValidationException: FailureType.AwsInvalidRequest,
@@ -70,7 +73,6 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   InvalidArgument: FailureType.AwsInvalidRequest,
   InvalidBucketName: FailureType.AwsInvalidRequest,
   InvalidObjectState: FailureType.AwsInvalidRequest,
-  InvalidResourceStateFault: FailureType.AwsInvalidRequest,
   InvalidOperationFault: FailureType.AwsInvalidRequest,
   InvalidStateException: FailureType.AwsInvalidRequest,
   IdempotentParameterMismatchException: FailureType.AwsInvalidRequest,

@@ -99,9 +99,10 @@ describe('classifyAwsError', () => {
       FailureType.AwsInvalidRequest,
     ],
     [
+      // A transient state (the task is starting or stopping), retried with backoff: issue 13, defect 6.
       'DMS InvalidResourceStateFault',
       new InvalidResourceStateFault({ message: 'not stopped', ...meta }),
-      FailureType.AwsInvalidRequest,
+      FailureType.AwsConcurrencyLimit,
     ],
     ['unnamed 400', serviceError('Unknown', 400), FailureType.AwsInvalidRequest],
     [
