@@ -15,6 +15,11 @@ export interface DmsCheckpoint {
   /** The CdcStopPosition the window ran to, e.g. `commit_time:2024-05-02T22:00:00`. */
   stopPosition: string;
   taskArn: string;
+  /**
+   * The rerun generation that extracted the window: a later generation that runs the stage again
+   * (a deliberate rerun of it) extracts the window again. Absent in older checkpoints: 0.
+   */
+  generation?: number;
 }
 
 const checkpointSchema = z.object({
@@ -22,6 +27,7 @@ const checkpointSchema = z.object({
   recoveryCheckpoint: z.string().nullable(),
   stopPosition: z.string().min(1),
   taskArn: z.string().min(1),
+  generation: z.number().int().nonnegative().optional(),
 }) satisfies z.ZodType<DmsCheckpoint>;
 
 const CHECKPOINT_NAME = /(\d{4}-\d{2}-\d{2})\.json$/;

@@ -1,24 +1,37 @@
 /**
  * DMS stage: one bounded CDC window per logical date. The task runs from the previous date's
- * RecoveryCheckpoint to `commit_time:<window end>` and stops there by itself; the checkpoint it
- * reached is written as this date's checkpoint object for the next window.
+ * RecoveryCheckpoint (or, for a task's first window, from the day's start) to
+ * `commit_time:<window end>` and stops there by itself; the checkpoint it reached is written as this
+ * date's checkpoint object for the next window.
+ *
+ * Start types as the StartReplicationTask API reference documents them (botocore dms 2016-01-01,
+ * StartReplicationTaskType / CdcStartPosition / CdcStartTime):
+ * - the task last stopped exactly where the previous date's window ended: resume-processing (it
+ *   continues from the task's last stop and takes no position);
+ * - otherwise (first window, a window extracted again, dates out of order): start-replication with the
+ *   position, which DMS allows on a cdc task only. The first window starts at the day's start
+ *   (CdcStartTime): a start without a position captures from now, after the day has ended.
  *
  * Attach rules (the "run" is the task working on our stop position; its run id is the task ARN):
- * - this date's checkpoint exists: the window is done, nothing is called;
+ * - this date's checkpoint exists from this generation or an earlier one not asking again: done;
  * - task starting/running/stopping toward our stop position: attach;
- * - task stopped by reaching our stop position: done;
- * - task `ready` (never started): start-replication; otherwise resume-processing.
+ * - task stopped by reaching our stop position (and not the run an earlier generation recorded): done.
+ *
+ * StartReplicationTask takes no idempotency token: after any failed start call (a 5xx, a timeout, a
+ * reset connection, or the InvalidResourceStateFault an SDK retry of a start that took effect gets),
+ * the task is described before anything else, and a start that took effect is attached to.
  */
 import {
   type DatabaseMigrationServiceClient,
   DescribeReplicationTasksCommand,
   type ReplicationTask,
   StartReplicationTaskCommand,
+  type StartReplicationTaskCommandInput,
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
 import { FailureType } from '../core/errors';
 import type { DmsStageInput, StageResult } from '../core/stage-io';
-import { awsCall, clientRegion } from './aws-call';
+import { activityContext, awsCall, clientRegion } from './aws-call';
 import { detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
 import { checkpointUri, type DmsCheckpoint, previousCheckpoint, readCheckpoint } from './dms-checkpoint';
@@ -41,6 +54,7 @@ const dmsInputSchema = z.object({
   identity: identitySchema,
   poll: pollSchema,
   replicationTaskArn: z.string().startsWith('arn:', 'expected the replication task ARN'),
+  windowStartUtc: z.iso.datetime({ offset: true, message: 'expected an ISO-8601 UTC timestamp' }),
   windowEndUtc: z.iso.datetime({ offset: true, message: 'expected an ISO-8601 UTC timestamp' }),
   checkpointPrefix: s3PrefixSchema,
   tables: z.array(text),
@@ -61,6 +75,50 @@ function stoppedAt(task: ReplicationTask, position: string): boolean {
     task.Status === 'stopped' &&
     samePosition(task.CdcStopPosition, position) &&
     STOPPED_AT_POSITION.test(task.StopReason ?? '')
+  );
+}
+
+type WindowStart = Pick<
+  StartReplicationTaskCommandInput,
+  'StartReplicationTaskType' | 'CdcStartPosition' | 'CdcStartTime'
+>;
+
+/**
+ * How this window starts (see the file comment): resume-processing only when the task's last stop is
+ * the previous window's end; otherwise start-replication from the previous checkpoint, or from the
+ * day's start for a task's first window.
+ */
+export function windowStart(
+  task: ReplicationTask,
+  previous: DmsCheckpoint | undefined,
+  windowStartUtc: string,
+): WindowStart {
+  if (!previous) {
+    return { StartReplicationTaskType: 'start-replication', CdcStartTime: new Date(windowStartUtc) };
+  }
+  const lastStopIsPrevious =
+    stoppedAt(task, previous.stopPosition) &&
+    (previous.recoveryCheckpoint === null || previous.recoveryCheckpoint === task.RecoveryCheckpoint);
+  if (lastStopIsPrevious) return { StartReplicationTaskType: 'resume-processing' };
+  return {
+    StartReplicationTaskType: 'start-replication',
+    // A checkpoint DMS did not report: the previous window's stop time, a date-format position.
+    CdcStartPosition: previous.recoveryCheckpoint ?? previous.stopPosition.replace(/^[a-z_]+:/, ''),
+  };
+}
+
+function startDateMs(task: ReplicationTask | undefined): number | undefined {
+  const value = task?.ReplicationTaskStats?.StartDate ?? task?.ReplicationTaskStartDate;
+  return value === undefined ? undefined : new Date(value).getTime();
+}
+
+/** After a failed start call: did a start toward our stop position take effect anyway? */
+export function startTookEffect(before: ReplicationTask, after: ReplicationTask, position: string): boolean {
+  if (!samePosition(after.CdcStopPosition, position)) return false;
+  return (
+    ACTIVE_STATUSES.has(after.Status ?? '') ||
+    startDateMs(after) !== startDateMs(before) ||
+    after.RecoveryCheckpoint !== before.RecoveryCheckpoint
   );
 }
 
@@ -105,7 +163,9 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
     };
 
     const done = await readCheckpoint(s3, ownCheckpointUri);
-    if (done) return finishedEarlier(done);
+    // A later generation running this stage asks for the window again (a deliberate rerun of it).
+    const extractAgain = done !== undefined && (done.generation ?? 0) < identity.generation;
+    if (done && !extractAgain) return finishedEarlier(done);
 
     const previous = await previousCheckpoint(s3, input.checkpointPrefix, identity.logicalDate);
 
@@ -131,8 +191,9 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
       return task;
     };
     // Also names the task (its identifier) for messages and the console link.
-    const taskBeforeStart = await describe();
+    let seen = await describe();
     let lookups = 0;
+    let startedWith: WindowStart | undefined;
 
     const outcome = await runToTerminal<ReplicationTask>({
       service: 'DMS',
@@ -142,10 +203,16 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
       consoleUrl: link,
       findExisting: async () => {
         // A second look-up happens only when a cancellation interrupted the start: describe afresh.
-        const task = lookups++ === 0 ? taskBeforeStart : await describe();
+        const task = lookups++ === 0 ? seen : (seen = await describe());
+        // Stopped at our position by the run an earlier generation recorded: that is not ours.
+        const earlierGenerationsRun =
+          extractAgain &&
+          stoppedAt(task, stopPosition) &&
+          task.RecoveryCheckpoint === done.recoveryCheckpoint;
         if (
           samePosition(task.CdcStopPosition, stopPosition) &&
-          (ACTIVE_STATUSES.has(task.Status ?? '') || stoppedAt(task, stopPosition))
+          (ACTIVE_STATUSES.has(task.Status ?? '') || stoppedAt(task, stopPosition)) &&
+          !earlierGenerationsRun
         ) {
           return { runId: taskArn, startedAt: task.ReplicationTaskStats?.StartDate };
         }
@@ -154,20 +221,41 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
         return undefined;
       },
       start: async () => {
-        const startType = taskBeforeStart.Status === 'ready' ? 'start-replication' : 'resume-processing';
-        const startPosition = previous?.recoveryCheckpoint ?? undefined;
-        await awsCall(subject(), 'StartReplicationTask', (options) =>
-          dms.send(
-            new StartReplicationTaskCommand({
-              ReplicationTaskArn: taskArn,
-              StartReplicationTaskType: startType,
-              CdcStopPosition: stopPosition,
-              ...(startPosition ? { CdcStartPosition: startPosition } : {}),
-            }),
-            options,
-          ),
-        );
-        return { runId: taskArn };
+        const before = seen;
+        const how = windowStart(before, previous, input.windowStartUtc);
+        if (how.StartReplicationTaskType === 'start-replication' && before.MigrationType !== 'cdc') {
+          throw detectedFailure(
+            FailureType.InvalidConfig,
+            subject(),
+            `task is ${before.MigrationType ?? 'of an unknown migration type'}, but this window must start at ` +
+              `${how.CdcStartPosition ?? how.CdcStartTime?.toISOString()}, and DMS starts a chosen CDC position ` +
+              'only on a cdc task (StartReplicationTask, CdcStartPosition); point dms.tasks at a task created ' +
+              'with MigrationType cdc',
+          );
+        }
+        try {
+          await awsCall(subject(), 'StartReplicationTask', (options) =>
+            dms.send(
+              new StartReplicationTaskCommand({
+                ReplicationTaskArn: taskArn,
+                ...how,
+                CdcStopPosition: stopPosition,
+              }),
+              options,
+            ),
+          );
+        } catch (error) {
+          // No idempotency token: the start may have taken effect although the call failed (a lost
+          // response, or an SDK retry that met the task already starting). Look before anything else.
+          const after = await describe().catch(() => undefined);
+          if (!after || !startTookEffect(before, after, stopPosition)) throw error;
+          activityContext()?.log.info(
+            `DMS ${taskIdentifier ?? taskArn}: StartReplicationTask failed but the start took effect; attaching`,
+          );
+          seen = after;
+        }
+        startedWith = how;
+        return { runId: taskArn, startedAt: seen.ReplicationTaskStats?.StartDate };
       },
       describe: () => describe(),
       stateOf: (task) => task.Status ?? 'unknown',
@@ -185,6 +273,7 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
       recoveryCheckpoint: outcome.status.RecoveryCheckpoint ?? null,
       stopPosition,
       taskArn,
+      generation: identity.generation,
     };
     await s3.writeJson(ownCheckpointUri, checkpoint);
     return stageResult(identity, outcome, {
@@ -192,6 +281,7 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
         ...checkpointDetails(checkpoint),
         checkpointUri: ownCheckpointUri,
         ...(previous ? { previousCheckpointDate: previous.logicalDate } : {}),
+        ...(startedWith ? { startType: startedWith.StartReplicationTaskType! } : {}),
       },
     });
 

@@ -42,7 +42,6 @@ const emulatorConfig = buildShopEmulatorConfig({
   bucket: BUCKET,
   seed: 42,
   timeZone: 'Europe/Berlin',
-  firstDay: FIRST_DAY,
   timing: { transitionMs: 0, runMs: 0 },
 });
 

@@ -72,7 +72,6 @@ runBench('floor', async ({ devServer, startWorker }) => {
     bucket: BUCKET,
     seed: 42,
     timeZone: 'Europe/Berlin',
-    firstDay: FIRST_DAY,
   });
   const config = parseWorkerConfig(
     {

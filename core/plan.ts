@@ -122,7 +122,7 @@ export function buildPlan(request: PlanRequest): Plan {
       dependsOn: stage.dependsOn.filter((dep) => selected.has(dep)),
       summary: summarize(stage),
       activity: activityForKind[stage.kind],
-      input: stageInput(stage, identity, pollSettings(settings), request, window.endUtc),
+      input: stageInput(stage, identity, pollSettings(settings), request, window),
       options: activityOptions(settings),
     };
     // Stages asked for by name run even when done before; otherwise a rerun skips finished stages.
@@ -187,7 +187,7 @@ function stageInput(
   identity: StageRunIdentity,
   poll: PollSettings,
   request: PlanRequest,
-  windowEndUtc: Date,
+  window: { startUtc: Date; endUtc: Date },
 ): StageInput {
   const { env, logicalDate, spec } = request;
   const bucket = env.lakeBucket;
@@ -198,7 +198,8 @@ function stageInput(
         identity,
         poll,
         replicationTaskArn: lookup(env.dms.tasks, stage.task, `dms.tasks.${stage.task}`),
-        windowEndUtc: windowEndUtc.toISOString(),
+        windowStartUtc: window.startUtc.toISOString(),
+        windowEndUtc: window.endUtc.toISOString(),
         checkpointPrefix: lakeLayout.dmsCheckpoints(bucket, stage.task),
         tables: stage.tables,
         outputPrefix: lakeLayout.cdcRoot(bucket),

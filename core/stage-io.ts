@@ -60,6 +60,11 @@ export interface DmsStageInput {
   identity: StageRunIdentity;
   poll: PollSettings;
   replicationTaskArn: string;
+  /**
+   * Start of the CDC window, UTC ISO-8601 (start of the logical date in the pipeline's zone): where the
+   * task's first window starts (CdcStartTime), since a start without a position captures from now.
+   */
+  windowStartUtc: string;
   /** Exclusive end of the CDC window, UTC ISO-8601 (end of the logical date in the pipeline's zone). */
   windowEndUtc: string;
   /** s3:// prefix where the activity keeps one checkpoint object per logical date. */

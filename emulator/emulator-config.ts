@@ -1,6 +1,6 @@
 /**
  * The emulator's resources (what exists in the emulated account) and timing, validated with zod so a
- * bad field is reported by its path (e.g. `dms.tasks[0].initialTime: ...`).
+ * bad field is reported by its path (e.g. `dms.tasks[0].outputUri: ...`).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -21,10 +21,6 @@ const s3Prefix = z
     /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(.*\/)?$/,
     'use an s3:// prefix ending in /, e.g. s3://lake/bronze/cdc/',
   );
-const utcInstant = z.iso.datetime({
-  offset: true,
-  error: 'use an ISO-8601 instant such as 2024-01-01T00:00:00Z',
-});
 const timeZone = z.string().refine(isValidTimeZone, 'use an IANA time zone such as UTC or Europe/Berlin');
 const durationMs = z.number().int().min(0);
 
@@ -98,8 +94,6 @@ const dmsTaskSchema = z.object({
     .max(86_400, 'use at most 86400 seconds (a day)')
     .default(3600),
   outputUri: s3Prefix,
-  /** Where the very first start (full load) begins in source time. */
-  initialTime: utcInstant,
   durationMs: durationMs.optional(),
 });
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/config-errors';
-import { isIsoDate, isValidTimeZone, startOfDayUtc } from '../core/dates';
+import { isValidTimeZone } from '../core/dates';
 import { lakeLayout } from '../core/lake-layout';
 import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig } from './emulator-config';
 
@@ -8,10 +8,8 @@ export interface ShopEmulatorParameters {
   bucket: string;
   /** Seed of the simulated shop database and CRM. */
   seed: number;
-  /** The pipeline's time zone: DMS partitions by commit date in it, and the first day starts at its midnight. */
+  /** The pipeline's time zone: DMS partitions by commit date in it. */
   timeZone: string;
-  /** First logical date (YYYY-MM-DD): the DMS task's first start begins at this day's local midnight. */
-  firstDay: string;
   /** Override the emulator's default timing (e.g. shorter runs in tests). */
   timing?: EmulatorConfigInput['timing'];
 }
@@ -34,13 +32,12 @@ export const shopEmulatorNames = {
 /** The emulator config for the example `shop` pipeline. The DMS task ARN is `config.dms.tasks[0].arn`. */
 export function buildShopEmulatorConfig(parameters: ShopEmulatorParameters): EmulatorConfig {
   const issues = [
-    ...(isIsoDate(parameters.firstDay) ? [] : [{ path: 'firstDay', message: 'use a date as YYYY-MM-DD' }]),
     ...(isValidTimeZone(parameters.timeZone)
       ? []
       : [{ path: 'timeZone', message: 'use an IANA time zone such as UTC or Europe/Berlin' }]),
   ];
   if (issues.length > 0) throw new ConfigError('shop emulator parameters', issues);
-  const { bucket, seed, timeZone, firstDay } = parameters;
+  const { bucket, seed, timeZone } = parameters;
   const names = shopEmulatorNames;
   return parseEmulatorConfig(
     {
@@ -71,7 +68,9 @@ export function buildShopEmulatorConfig(parameters: ShopEmulatorParameters): Emu
             // small ones, as a team sets CdcMaxBatchInterval on its S3 target endpoint.
             cdcMaxBatchInterval: 86_400,
             outputUri: lakeLayout.cdcRoot(bucket),
-            initialTime: startOfDayUtc(firstDay, timeZone).toISOString(),
+            // CDC only: each window starts at a chosen position (the day's start, or the previous
+            // window's checkpoint), which DMS allows for cdc tasks only.
+            migrationType: 'cdc',
           },
         ],
       },

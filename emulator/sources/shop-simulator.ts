@@ -1,6 +1,6 @@
 import { writeAppFlowSnapshot } from './appflow-snapshot';
 import { writeDmsWindow } from './dms-window';
-import { resolveShopOptions, type ShopSimulationOptions } from './shop-options';
+import { DAY_MS, resolveShopOptions, type ShopSimulationOptions } from './shop-options';
 import type { SourceSimulator } from './source-api';
 
 export { crmAccountsAt, shopChangeLog, shopSnapshotAt, type ShopSnapshot } from './shop-timeline';
@@ -12,8 +12,11 @@ export { DEFAULT_SHOP_OPTIONS, type ShopSimulationOptions } from './shop-options
  * AppFlow pulls it). Everything written is a pure function of (seed, time, options).
  */
 export function createShopSimulator(options: ShopSimulationOptions = {}): SourceSimulator {
-  resolveShopOptions(options);
+  const { epochMs } = resolveShopOptions(options);
   return {
+    // The database exists (empty) from the day before the shop opens at the epoch, so the first local
+    // day of a zone east of UTC (Berlin's starts at 23:00 UTC the day before) is inside the log.
+    changeLogStartUtc: new Date(epochMs - DAY_MS),
     writeDmsWindow: (request) => writeDmsWindow(request, options),
     writeAppFlowSnapshot: (request) => writeAppFlowSnapshot(request, options),
   };

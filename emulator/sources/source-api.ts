@@ -53,6 +53,11 @@ export interface AppFlowResult {
 }
 
 export interface SourceSimulator {
+  /**
+   * Where the source database's change log begins (its retention): a CDC start before it cannot be
+   * served, as a real source that purged its binlog / WAL cannot. Undefined: the log reaches back forever.
+   */
+  readonly changeLogStartUtc?: Date;
   writeDmsWindow(request: DmsWindowRequest): Promise<DmsWindowResult>;
   writeAppFlowSnapshot(request: AppFlowRequest): Promise<AppFlowResult>;
 }

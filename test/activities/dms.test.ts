@@ -52,6 +52,7 @@ const input = (overrides: Partial<DmsStageInput> = {}): DmsStageInput => ({
   identity: identity('cdc_shop'),
   poll: FAST_POLL,
   replicationTaskArn: taskArn,
+  windowStartUtc: '2024-05-01T22:00:00.000Z',
   windowEndUtc: '2024-05-02T22:00:00.000Z',
   checkpointPrefix: 's3://lake/_medallion/dms/shop-cdc/',
   tables: ['orders', 'customers'],
@@ -63,7 +64,13 @@ const consoleUrl =
   'https://eu-west-1.console.aws.amazon.com/dms/v2/home?region=eu-west-1#taskDetails/shop-cdc';
 
 function task(Status: string, extra: Partial<ReplicationTask> = {}): ReplicationTask {
-  return { ReplicationTaskArn: taskArn, ReplicationTaskIdentifier: 'shop-cdc', Status, ...extra };
+  return {
+    ReplicationTaskArn: taskArn,
+    ReplicationTaskIdentifier: 'shop-cdc',
+    MigrationType: 'cdc',
+    Status,
+    ...extra,
+  };
 }
 const running = task('running', { CdcStopPosition: ours });
 const finished = task('stopped', {
@@ -109,7 +116,10 @@ describe('runDmsStage', () => {
     expect(commitTimeStopPosition('2024-05-03T00:00:00+02:00')).toBe(ours);
   });
 
-  it('first run: start-replication on a ready task, waits for the stop at its position, writes the checkpoint', async () => {
+  // StartReplicationTask (botocore dms 2016-01-01): "For a cdc only task, to start from a specific
+  // position, you must use start-replication and also specify the start position"; without one the task
+  // captures from now, after the day has ended. The first window starts at the day's start.
+  it('first run: start-replication at the day start (CdcStartTime), waits for the stop at its position, writes the checkpoint', async () => {
     taskStates(
       task('ready'),
       task('starting', { CdcStopPosition: ours }),
@@ -122,6 +132,7 @@ describe('runDmsStage', () => {
     expect(dmsMock.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({
       ReplicationTaskArn: taskArn,
       StartReplicationTaskType: 'start-replication',
+      CdcStartTime: new Date('2024-05-01T22:00:00.000Z'),
       CdcStopPosition: ours,
     });
     const checkpoint = {
@@ -130,7 +141,7 @@ describe('runDmsStage', () => {
       stopPosition: ours,
       taskArn,
     };
-    expect(writtenCheckpoint()).toEqual(checkpoint);
+    expect(writtenCheckpoint()).toEqual({ ...checkpoint, generation: 0 });
     expect(result).toMatchObject({
       awsRunId: taskArn,
       awsState: 'stopped',
@@ -139,37 +150,43 @@ describe('runDmsStage', () => {
       details: {
         ...checkpoint,
         checkpointUri: 's3://lake/_medallion/dms/shop-cdc/2024-05-02.json',
+        startType: 'start-replication',
         statusCalls: 4,
       },
     });
     expect(h.heartbeats[0]).toMatchObject({ awsRunId: taskArn, awsState: 'STARTED' });
   });
 
-  it('next date: resume-processing from the latest earlier checkpoint', async () => {
-    checkpoints({
-      '2024-04-30.json': {
-        logicalDate: '2024-04-30',
-        recoveryCheckpoint: 'cp-30',
-        stopPosition: 'commit_time:2024-04-30T22:00:00',
-        taskArn,
-      },
-      '2024-05-01.json': {
-        logicalDate: '2024-05-01',
-        recoveryCheckpoint: 'cp-01',
-        stopPosition: 'commit_time:2024-05-01T22:00:00',
-        taskArn,
-      },
-      '2024-05-04.json': {
-        logicalDate: '2024-05-04',
-        recoveryCheckpoint: 'cp-04',
-        stopPosition: 'commit_time:2024-05-04T22:00:00',
-        taskArn,
-      },
-    });
+  const earlierCheckpoints = {
+    '2024-04-30.json': {
+      logicalDate: '2024-04-30',
+      recoveryCheckpoint: 'cp-30',
+      stopPosition: 'commit_time:2024-04-30T22:00:00',
+      taskArn,
+    },
+    '2024-05-01.json': {
+      logicalDate: '2024-05-01',
+      recoveryCheckpoint: 'cp-01',
+      stopPosition: 'commit_time:2024-05-01T22:00:00',
+      taskArn,
+    },
+    '2024-05-04.json': {
+      logicalDate: '2024-05-04',
+      recoveryCheckpoint: 'cp-04',
+      stopPosition: 'commit_time:2024-05-04T22:00:00',
+      taskArn,
+    },
+  };
+
+  // "Otherwise use resume-processing, to replicate the changes from the last stop position": it takes
+  // no start position (botocore dms 2016-01-01, StartReplicationTaskType).
+  it('next date: resume-processing, without a position, when the task last stopped at the previous window end', async () => {
+    checkpoints(earlierCheckpoints);
     taskStates(
       task('stopped', {
         CdcStopPosition: 'commit_time:2024-05-01T22:00:00',
         StopReason: DMS_STOP_REASON_COMMIT_TIME,
+        RecoveryCheckpoint: 'cp-01',
       }),
       running,
       finished,
@@ -178,10 +195,73 @@ describe('runDmsStage', () => {
     expect(dmsMock.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({
       ReplicationTaskArn: taskArn,
       StartReplicationTaskType: 'resume-processing',
+      CdcStopPosition: ours,
+    });
+    expect(result.details).toMatchObject({
+      previousCheckpointDate: '2024-05-01',
+      startType: 'resume-processing',
+    });
+  });
+
+  it('a window whose start is not where the task last stopped: start-replication from the previous checkpoint', async () => {
+    checkpoints(earlierCheckpoints);
+    // The task went on to 2024-05-04 (a later date ran first); this window must still start at cp-01.
+    taskStates(
+      task('stopped', {
+        CdcStopPosition: 'commit_time:2024-05-04T22:00:00',
+        StopReason: DMS_STOP_REASON_COMMIT_TIME,
+        RecoveryCheckpoint: 'cp-04',
+      }),
+      running,
+      finished,
+    );
+    await harness().run(runDmsStage, input());
+    expect(dmsMock.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({
+      ReplicationTaskArn: taskArn,
+      StartReplicationTaskType: 'start-replication',
       CdcStartPosition: 'cp-01',
       CdcStopPosition: ours,
     });
-    expect(result.details).toMatchObject({ previousCheckpointDate: '2024-05-01' });
+  });
+
+  it('refuses a start position on a task that is not cdc-only, before calling StartReplicationTask', async () => {
+    taskStates(task('ready', { MigrationType: 'full-load-and-cdc' }));
+    await expectFailure(harness().run(runDmsStage, input()), {
+      type: FailureType.InvalidConfig,
+      nonRetryable: true,
+      messageIncludes: ['task is full-load-and-cdc', 'MigrationType cdc', '2024-05-01T22:00:00.000Z'],
+    });
+    expect(dmsMock.commandCalls(StartReplicationTaskCommand)).toHaveLength(0);
+  });
+
+  it('extracts the window again when a later generation runs the stage (a deliberate rerun of it)', async () => {
+    checkpoints({
+      '2024-05-01.json': earlierCheckpoints['2024-05-01.json'],
+      '2024-05-02.json': {
+        logicalDate: '2024-05-02',
+        recoveryCheckpoint: 'cp-02',
+        stopPosition: ours,
+        taskArn,
+      },
+    });
+    // The task still stands where generation 0's window stopped: that run is not this generation's.
+    const generation0 = task('stopped', {
+      CdcStopPosition: ours,
+      StopReason: DMS_STOP_REASON_COMMIT_TIME,
+      RecoveryCheckpoint: 'cp-02',
+    });
+    taskStates(generation0, running, { ...finished, RecoveryCheckpoint: 'cp-02b' });
+    const result = await harness().run(runDmsStage, input({ identity: identity('cdc_shop', 1) }));
+    expect(dmsMock.commandCalls(StartReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        ReplicationTaskArn: taskArn,
+        StartReplicationTaskType: 'start-replication',
+        CdcStartPosition: 'cp-01',
+        CdcStopPosition: ours,
+      },
+    ]);
+    expect(writtenCheckpoint()).toMatchObject({ recoveryCheckpoint: 'cp-02b', generation: 1 });
+    expect(result.attached).toBe(false);
   });
 
   it('attaches to the task running toward its stop position', async () => {
@@ -327,10 +407,11 @@ describe('runDmsStage', () => {
       false,
     ],
     [
+      // Transient (issue 13, defect 6): retried with the stage's backoff, bounded by its attempts.
       'a task in the wrong state',
       new InvalidResourceStateFault({ message: 'task is modifying', ...meta }),
-      FailureType.AwsInvalidRequest,
-      true,
+      FailureType.AwsConcurrencyLimit,
+      false,
     ],
     [
       'a missing task',
@@ -351,6 +432,43 @@ describe('runDmsStage', () => {
       type,
       nonRetryable,
       messageIncludes: [`StartReplicationTask failed with ${error.name}: ${error.message}`],
+    });
+  });
+
+  describe('a start call that failed may have started the task (no idempotency token)', () => {
+    const serverError = () =>
+      new DatabaseMigrationServiceServiceException({
+        name: 'InternalFailure',
+        $fault: 'server',
+        message: 'We encountered an internal error',
+        $metadata: { httpStatusCode: 500 },
+      });
+
+    it.each([
+      ['a 500 after the start took effect', serverError()],
+      [
+        'InvalidResourceStateFault (an SDK retry met the task it had started)',
+        new InvalidResourceStateFault({ message: 'Replication task is starting', ...meta }),
+      ],
+    ])('%s: describes the task and attaches, without a second start', async (_label, error) => {
+      dmsMock.on(StartReplicationTaskCommand).rejects(error);
+      taskStates(task('ready'), task('starting', { CdcStopPosition: ours }), running, finished);
+      const result = await harness().run(runDmsStage, input());
+      expect(dmsMock.commandCalls(StartReplicationTaskCommand)).toHaveLength(1);
+      expect(result).toMatchObject({ awsState: 'stopped', details: { startType: 'start-replication' } });
+      expect(writtenCheckpoint()).toMatchObject({ stopPosition: ours });
+    });
+
+    it('a 500 that did not start the task: fails retryably, having started nothing twice', async () => {
+      dmsMock.on(StartReplicationTaskCommand).rejects(serverError());
+      taskStates(task('ready'));
+      await expectFailure(harness().run(runDmsStage, input()), {
+        type: FailureType.AwsServiceUnavailable,
+        nonRetryable: false,
+        messageIncludes: ['StartReplicationTask failed with InternalFailure'],
+      });
+      expect(dmsMock.commandCalls(StartReplicationTaskCommand)).toHaveLength(1);
+      expect(dmsMock.commandCalls(DescribeReplicationTasksCommand)).toHaveLength(2);
     });
   });
 

@@ -21,7 +21,6 @@ const task = (id: string, extra: Record<string, unknown> = {}) => ({
   seed: 7,
   timeZone: 'Europe/Berlin',
   outputUri: `s3://${LAKE}/bronze/cdc/`,
-  initialTime: '2024-01-01T00:00:00Z',
   ...extra,
 });
 
@@ -33,9 +32,11 @@ beforeAll(async () => {
       tasks: [
         task('shop-cdc'),
         task('cdc-only', { migrationType: 'cdc' }),
+        task('cdc-start-time', { migrationType: 'cdc' }),
+        task('cdc-before-log', { migrationType: 'cdc' }),
         task('full-only', { migrationType: 'full-load' }),
         task('open-ended'),
-        task('scripted'),
+        task('scripted', { migrationType: 'cdc' }),
         ...Array.from({ length: 22 }, (_, i) => task(`bulk-${String(i).padStart(2, '0')}`)),
       ],
     },
@@ -96,81 +97,177 @@ describe('DMS replication tasks', () => {
     const second = await t.clients.dms.send(
       new DescribeReplicationTasksCommand({ MaxRecords: 20, Marker: first.Marker }),
     );
-    expect(second.ReplicationTasks).toHaveLength(7);
+    expect(second.ReplicationTasks).toHaveLength(9);
     expect(second.Marker).toBeUndefined();
   });
 
-  it('writes the window [initial time, stop) with a full load, then stops at the commit time with a checkpoint', async () => {
-    const started = await start('shop-cdc', { CdcStopPosition: 'commit_time:2024-01-01T23:00:00' });
-    expect(started.ReplicationTask?.Status).toBe('starting');
-    const stopped = await untilStatus('shop-cdc', ['stopped', 'failed']);
-    expect(stopped).toMatchObject({
-      Status: 'stopped',
-      StopReason: 'Stop Reason STOPPED_AT_COMMIT_TIME',
-      CdcStopPosition: 'commit_time:2024-01-01T23:00:00',
-      ReplicationTaskStats: { FullLoadProgressPercent: 100, TablesLoaded: 2, TablesErrored: 0 },
-    });
-    expect(stopped.RecoveryCheckpoint).toMatch(/^checkpoint:V1#1#[0-9A-F]{8}\/[0-9A-F]{8}#0#0#\*#0#2$/);
-    expect(stopped.ReplicationTaskStats?.FullLoadFinishDate).toBeInstanceOf(Date);
-    const window = t.sources.dmsWindows.at(-1)!;
-    expect(window).toMatchObject({
-      schema: 'shop',
-      tables: ['orders', 'customers'],
-      fullLoad: true,
-      partitionTimeZone: 'Europe/Berlin',
-      seed: 7,
-    });
-    expect(window.fromUtc.toISOString()).toBe('2024-01-01T00:00:00.000Z');
-    expect(window.toUtc.toISOString()).toBe('2024-01-01T23:00:00.000Z');
-    const files = await readdir(join(t.dataDir, 'lake', LAKE, 'bronze/cdc/shop/orders/2024/01/01'));
-    expect(files).toContain('LOAD00000001.parquet');
+  // StartReplicationTask, StartReplicationTaskType (botocore dms 2016-01-01): "For a full-load-and-cdc
+  // task, DMS migrates table data, and then applies data changes that occur on the source": the load
+  // reads the tables as they are when the task starts, and changes are captured from then on.
+  it('start-replication of a full-load-and-cdc task: a full load at the source clock, then changes to the stop, with a checkpoint', async () => {
+    await t.emulator.admin.setSourceClock('2024-01-01T00:00:00Z');
+    try {
+      const started = await start('shop-cdc', { CdcStopPosition: 'commit_time:2024-01-01T23:00:00' });
+      expect(started.ReplicationTask?.Status).toBe('starting');
+      await untilStatus('shop-cdc', ['running']);
+      await t.emulator.admin.setSourceClock('2024-01-01T23:00:00Z');
+      const stopped = await untilStatus('shop-cdc', ['stopped', 'failed']);
+      expect(stopped).toMatchObject({
+        Status: 'stopped',
+        StopReason: 'Stop Reason STOPPED_AT_COMMIT_TIME',
+        CdcStopPosition: 'commit_time:2024-01-01T23:00:00',
+        ReplicationTaskStats: { FullLoadProgressPercent: 100, TablesLoaded: 2, TablesErrored: 0 },
+      });
+      expect(stopped.RecoveryCheckpoint).toMatch(/^checkpoint:V1#1#[0-9A-F]{8}\/[0-9A-F]{8}#0#0#\*#0#2$/);
+      expect(stopped.ReplicationTaskStats?.FullLoadFinishDate).toBeInstanceOf(Date);
+      const window = t.sources.dmsWindows.at(-1)!;
+      expect(window).toMatchObject({
+        schema: 'shop',
+        tables: ['orders', 'customers'],
+        fullLoad: true,
+        partitionTimeZone: 'Europe/Berlin',
+        seed: 7,
+      });
+      expect(window.fromUtc.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+      expect(window.toUtc.toISOString()).toBe('2024-01-01T23:00:00.000Z');
+      const files = await readdir(join(t.dataDir, 'lake', LAKE, 'bronze/cdc/shop/orders/2024/01/01'));
+      expect(files).toContain('LOAD00000001.parquet');
+    } finally {
+      await t.emulator.admin.setSourceClock(null);
+    }
   });
 
-  it('resumes from the RecoveryCheckpoint: the next window starts exactly where the last one stopped', async () => {
+  // "Otherwise use resume-processing, to replicate the changes from the last stop position."
+  it('resume-processing continues from the last stop and refuses a start position', async () => {
     const { RecoveryCheckpoint } = await describeTask('shop-cdc');
-    await t.clients.dms.send(
-      new StartReplicationTaskCommand({
-        ReplicationTaskArn: arn('shop-cdc'),
-        StartReplicationTaskType: 'resume-processing',
-        CdcStartPosition: RecoveryCheckpoint,
-        CdcStopPosition: 'server_time:2024-01-02T23:00:00',
+    const resume = (input: Partial<StartReplicationTaskCommandInput>) =>
+      t.clients.dms.send(
+        new StartReplicationTaskCommand({
+          ReplicationTaskArn: arn('shop-cdc'),
+          StartReplicationTaskType: 'resume-processing',
+          ...input,
+        }),
+      );
+    await expect(
+      resume({ CdcStartPosition: RecoveryCheckpoint, CdcStopPosition: 'server_time:2024-01-02T23:00:00' }),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterCombinationException',
+      message: expect.stringContaining('use start-replication'),
+    });
+    await expect(
+      resume({
+        CdcStartTime: new Date('2024-01-01T23:00:00Z'),
+        CdcStopPosition: 'commit_time:2024-01-02T23:00:00',
       }),
-    );
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombinationException' });
+    await resume({ CdcStopPosition: 'server_time:2024-01-02T23:00:00' });
     const stopped = await untilStatus('shop-cdc', ['stopped', 'failed']);
     expect(stopped.StopReason).toBe('Stop Reason STOPPED_AT_SERVER_TIME');
     expect(stopped.RecoveryCheckpoint).toMatch(/^checkpoint:V1#2#/);
+    expect(stopped.RecoveryCheckpoint).not.toBe(RecoveryCheckpoint);
     const window = t.sources.dmsWindows.at(-1)!;
     expect([window.fromUtc.toISOString(), window.toUtc.toISOString(), window.fullLoad]).toEqual([
       '2024-01-01T23:00:00.000Z',
       '2024-01-02T23:00:00.000Z',
       false,
     ]);
-    // without a start position, resume-processing continues from the task's own checkpoint
-    await t.clients.dms.send(
-      new StartReplicationTaskCommand({
-        ReplicationTaskArn: arn('shop-cdc'),
-        StartReplicationTaskType: 'resume-processing',
-        CdcStopPosition: 'commit_time:2024-01-03T23:00:00',
-      }),
-    );
-    await untilStatus('shop-cdc', ['stopped']);
-    expect(t.sources.dmsWindows.at(-1)!.fromUtc.toISOString()).toBe('2024-01-02T23:00:00.000Z');
   });
 
-  it('reloads the target: a full load again, from the checkpoint on', async () => {
+  it('start-replication takes a CDC start position on a full-load-and-cdc task nowhere: InvalidParameterCombinationException', async () => {
     const { RecoveryCheckpoint } = await describeTask('shop-cdc');
-    await t.clients.dms.send(
-      new StartReplicationTaskCommand({
-        ReplicationTaskArn: arn('shop-cdc'),
-        StartReplicationTaskType: 'reload-target',
-        CdcStopPosition: 'commit_time:2024-01-04T23:00:00',
+    await expect(
+      start('shop-cdc', {
+        CdcStartPosition: RecoveryCheckpoint,
+        CdcStopPosition: 'commit_time:2024-01-03T23:00:00',
       }),
-    );
-    const stopped = await untilStatus('shop-cdc', ['stopped', 'failed']);
-    expect(stopped.Status).toBe('stopped');
-    expect(stopped.RecoveryCheckpoint).not.toBe(RecoveryCheckpoint);
-    const window = t.sources.dmsWindows.at(-1)!;
-    expect([window.fromUtc.toISOString(), window.fullLoad]).toEqual(['2024-01-03T23:00:00.000Z', true]);
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterCombinationException',
+      message: expect.stringContaining('a cdc task (MigrationType cdc)'),
+    });
+    expect((await describeTask('shop-cdc')).Status).toBe('stopped');
+  });
+
+  // "To load all the tables again, and start capturing source changes, use reload-target."
+  it('reload-target loads the tables again at the source clock and captures from there', async () => {
+    await t.emulator.admin.setSourceClock('2024-01-04T06:00:00Z');
+    try {
+      await t.clients.dms.send(
+        new StartReplicationTaskCommand({
+          ReplicationTaskArn: arn('shop-cdc'),
+          StartReplicationTaskType: 'reload-target',
+          CdcStopPosition: 'commit_time:2024-01-04T06:00:00',
+        }),
+      );
+      const stopped = await untilStatus('shop-cdc', ['stopped', 'failed']);
+      expect(stopped.Status).toBe('stopped');
+      const window = t.sources.dmsWindows.at(-1)!;
+      expect([window.fromUtc.toISOString(), window.fullLoad]).toEqual(['2024-01-04T06:00:00.000Z', true]);
+    } finally {
+      await t.emulator.admin.setSourceClock(null);
+    }
+  });
+
+  // "For a cdc only task, to start from a specific position, you must use start-replication and also
+  // specify the start position." Without one it captures from now: no invented initial time.
+  it('a cdc task: start-replication from CdcStartTime, or from the source clock without a position; no reload-target', async () => {
+    await start('cdc-start-time', {
+      CdcStartTime: new Date('2024-01-01T22:00:00Z'),
+      CdcStopPosition: 'commit_time:2024-01-02T22:00:00',
+    });
+    expect(await untilStatus('cdc-start-time', ['stopped', 'failed'])).toMatchObject({
+      Status: 'stopped',
+      CdcStartPosition: '2024-01-01T22:00:00',
+    });
+    expect(t.sources.dmsWindows.at(-1)).toMatchObject({
+      fromUtc: new Date('2024-01-01T22:00:00Z'),
+      toUtc: new Date('2024-01-02T22:00:00Z'),
+      fullLoad: false,
+    });
+    // Without a position: now. A stop position of the past is then before the start.
+    await expect(
+      start('cdc-start-time', { CdcStopPosition: 'commit_time:2024-01-03T22:00:00' }),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringContaining('a start without CdcStartPosition or CdcStartTime captures from now'),
+    });
+    await t.emulator.admin.setSourceClock('2024-01-05T10:00:00Z');
+    try {
+      await start('cdc-start-time', { CdcStopPosition: 'commit_time:2024-01-05T10:00:00' });
+      await untilStatus('cdc-start-time', ['stopped', 'failed']);
+      expect(t.sources.dmsWindows.at(-1)).toMatchObject({
+        fromUtc: new Date('2024-01-05T10:00:00Z'),
+        fullLoad: false,
+      });
+    } finally {
+      await t.emulator.admin.setSourceClock(null);
+    }
+    await expect(
+      t.clients.dms.send(
+        new StartReplicationTaskCommand({
+          ReplicationTaskArn: arn('cdc-start-time'),
+          StartReplicationTaskType: 'reload-target',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombinationException' });
+  });
+
+  it('fails the task at once when the start position is older than the source change log, naming the dates that exist', async () => {
+    t.sources.changeLogStartUtc = new Date('2024-01-01T00:00:00Z');
+    try {
+      await start('cdc-before-log', {
+        CdcStartTime: new Date('2023-06-01T00:00:00Z'),
+        CdcStopPosition: 'commit_time:2023-06-02T00:00:00',
+      });
+      const failed = await untilStatus('cdc-before-log', ['failed', 'stopped']);
+      expect(failed).toMatchObject({ Status: 'failed', StopReason: 'Stop Reason FATAL_ERROR' });
+      expect(failed.LastFailureMessage).toContain('begins at 2024-01-01T00:00:00 UTC');
+      expect(failed.LastFailureMessage).toContain('start position 2023-06-01T00:00:00');
+      // Berlin's 2024-01-01 starts at 2023-12-31T23:00Z, before the log: the first whole date is the 2nd.
+      expect(failed.LastFailureMessage).toContain('dates from 2024-01-02 (Europe/Berlin) on');
+      expect(failed.RecoveryCheckpoint).toBeUndefined();
+    } finally {
+      delete t.sources.changeLogStartUtc;
+    }
   });
 
   it('refuses to start a running task and to resume a task that never ran (InvalidResourceStateFault)', async () => {
@@ -256,7 +353,10 @@ describe('DMS replication tasks', () => {
       name: 'scripted',
       message: 'Last Error ODBC connection lost',
     });
-    await start('scripted', { CdcStopPosition: 'commit_time:2024-01-01T02:00:00' });
+    await start('scripted', {
+      CdcStartTime: new Date('2024-01-01T00:00:00Z'),
+      CdcStopPosition: 'commit_time:2024-01-01T02:00:00',
+    });
     const failed = await untilStatus('scripted', ['failed', 'stopped']);
     expect(failed).toMatchObject({
       Status: 'failed',
@@ -266,10 +366,15 @@ describe('DMS replication tasks', () => {
     expect(failed.RecoveryCheckpoint).toBeUndefined();
 
     t.sources.failNextWindow = 'source database unreachable';
-    await start('bulk-03', { CdcStopPosition: 'commit_time:2024-01-01T02:00:00' });
-    expect(await untilStatus('bulk-03', ['failed', 'stopped'])).toMatchObject({
-      Status: 'failed',
-      LastFailureMessage: 'source database unreachable',
-    });
+    await t.emulator.admin.setSourceClock('2024-01-01T02:00:00Z');
+    try {
+      await start('bulk-03', { CdcStopPosition: 'commit_time:2024-01-01T02:00:00' });
+      expect(await untilStatus('bulk-03', ['failed', 'stopped'])).toMatchObject({
+        Status: 'failed',
+        LastFailureMessage: 'source database unreachable',
+      });
+    } finally {
+      await t.emulator.admin.setSourceClock(null);
+    }
   });
 });

@@ -143,7 +143,6 @@ describe('config', () => {
               tables: [],
               seed: 1,
               outputUri: 's3://b/x',
-              initialTime: 'yesterday',
               cdcMaxBatchInterval: 172_800,
             },
           ],
@@ -164,30 +163,27 @@ describe('config', () => {
         'glue.jobs[1].maxConcurrentRuns',
         'dms.tasks[0].tables',
         'dms.tasks[0].outputUri',
-        'dms.tasks[0].initialTime',
         'dms.tasks[0].cdcMaxBatchInterval',
       ]),
     );
   });
 
-  it('builds the shop config: local-midnight start, stable task ARN, every resource the pipeline uses', () => {
+  it('builds the shop config: a cdc task, stable task ARN, every resource the pipeline uses', () => {
     const config = buildShopEmulatorConfig({
       bucket: 'shop-lake',
       seed: 11,
       timeZone: 'Europe/Berlin',
-      firstDay: '2024-03-01',
     });
     expect(config.dms.tasks[0]).toMatchObject({
       id: shopEmulatorNames.dmsTask,
-      initialTime: '2024-02-29T23:00:00.000Z',
+      migrationType: 'cdc',
       outputUri: 's3://shop-lake/bronze/cdc/',
       timeZone: 'Europe/Berlin',
       seed: 11,
       cdcMaxBatchInterval: 86_400,
     });
     expect(config.dms.tasks[0]?.arn).toBe(
-      buildShopEmulatorConfig({ bucket: 'x-lake', seed: 1, timeZone: 'UTC', firstDay: '2024-01-01' }).dms
-        .tasks[0]?.arn,
+      buildShopEmulatorConfig({ bucket: 'x-lake', seed: 1, timeZone: 'UTC' }).dms.tasks[0]?.arn,
     );
     expect(config.glue.jobs.map((j) => j.name)).toEqual([shopEmulatorNames.sqlRunnerJob]);
     expect(config.appflow.flows[0]).toMatchObject({
@@ -198,8 +194,8 @@ describe('config', () => {
     expect(config.redshift.workgroups).toEqual([
       { name: shopEmulatorNames.workgroup, databases: [shopEmulatorNames.database] },
     ]);
-    expect(() =>
-      buildShopEmulatorConfig({ bucket: 'b-lake', seed: 1, timeZone: 'Mars/Base', firstDay: '2024-02-30' }),
-    ).toThrow(/firstDay[\s\S]*timeZone/);
+    expect(() => buildShopEmulatorConfig({ bucket: 'b-lake', seed: 1, timeZone: 'Mars/Base' })).toThrow(
+      /timeZone/,
+    );
   });
 });

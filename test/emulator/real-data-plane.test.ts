@@ -32,7 +32,6 @@ beforeAll(async () => {
       bucket: BUCKET,
       seed: 42,
       timeZone: 'UTC',
-      firstDay: '2024-01-01',
       timing: FAST_TIMING,
     }),
   });
@@ -50,6 +49,7 @@ describe('the shop pipeline on the real data plane', () => {
       new StartReplicationTaskCommand({
         ReplicationTaskArn: taskArn,
         StartReplicationTaskType: 'start-replication',
+        CdcStartTime: new Date('2024-01-01T00:00:00Z'),
         CdcStopPosition: 'commit_time:2024-01-02T00:00:00',
       }),
     );

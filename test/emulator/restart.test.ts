@@ -35,11 +35,11 @@ beforeAll(async () => {
       tasks: [
         {
           id: 'restart-task',
+          migrationType: 'cdc',
           schema: 'shop',
           tables: ['orders'],
           seed: 1,
           outputUri: `s3://${LAKE}/bronze/cdc/`,
-          initialTime: '2024-01-01T00:00:00Z',
           durationMs: 900,
         },
       ],
@@ -84,6 +84,7 @@ describe('restart', () => {
       new StartReplicationTaskCommand({
         ReplicationTaskArn: TASK_ARN,
         StartReplicationTaskType: 'start-replication',
+        CdcStartPosition: '2024-01-01T00:00:00',
         CdcStopPosition: 'commit_time:2024-01-01T12:00:00',
       }),
     );

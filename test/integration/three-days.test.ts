@@ -186,10 +186,13 @@ describe('three consecutive shop days on the dev server, the emulator and a real
     expect(report).toMatchObject({ logicalDate: DATES[1], generation: 1, status: 'succeeded' });
     expect(await lane.checksums()).toEqual(before);
     const book = shopKeyBook(dailyRunId('shop', DATES[1]!), STAGES);
-    // DMS starts nothing: the day's checkpoint proves its CDC window already landed (activities/dms.ts).
-    expect(startedPerJob(calls, book, 1)).toEqual({
-      ...Object.fromEntries(jobIds(book).map((id) => [id, 1])),
-      ingest_oltp: 0,
+    // Every job once, DMS too: a rerun naming the CDC stage extracts day 2's window again, from day 1's
+    // checkpoint (start-replication with that CdcStartPosition, activities/dms.ts), and rewrites the same
+    // files: the warehouse is unchanged.
+    expect(startedPerJob(calls, book, 1)).toEqual(Object.fromEntries(jobIds(book).map((id) => [id, 1])));
+    expect(report.stages.find((s) => s.id === 'ingest_oltp')?.details).toMatchObject({
+      startType: 'start-replication',
+      previousCheckpointDate: DATES[0],
     });
     expect(startedTwice(lane.startCalls(), book)).toEqual([]);
   });

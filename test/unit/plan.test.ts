@@ -33,6 +33,7 @@ describe('buildPlan', () => {
     const dms = p.stages.find((s) => s.id === 'ingest_oltp')!;
     expect(dms.input).toMatchObject({
       kind: 'dms',
+      windowStartUtc: '2026-03-28T23:00:00.000Z',
       windowEndUtc: '2026-03-29T22:00:00.000Z',
       replicationTaskArn: env.dms.tasks.shop_cdc,
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addDays, localDate, startOfDayUtc } from '../../../core/dates';
 import type { DmsTaskConfig } from '../../emulator-config';
 import { AwsError } from '../../http/aws-error';
 import { paginate } from '../../http/pagination';
@@ -72,6 +73,7 @@ export interface DmsTasksState {
 
 const INVALID_STATE = 'InvalidResourceStateFault';
 const INVALID_VALUE = 'InvalidParameterValueException';
+const INVALID_COMBINATION = 'InvalidParameterCombinationException';
 
 const startInput = z.object({
   ReplicationTaskArn: z.string().min(1, 'Member must not be null'),
@@ -172,27 +174,29 @@ export class DmsTasks {
         ),
       );
     }
-    let window: { fromMs: number; fullLoad: boolean; stop?: StopPosition };
+    let window: ReturnType<DmsTasks['windowOf']>;
     try {
       window = this.windowOf(task, record, request);
     } catch (error) {
       throw await reject(error as AwsError);
     }
     const now = this.ctx.clock.now();
-    const failure = await takeScriptedFailure(this.ctx, 'dms', [task.id]);
+    const { sourceError, ...range } = window;
+    // A source that cannot serve the start position fails the task as soon as it runs.
+    const failure = sourceError ?? (await takeScriptedFailure(this.ctx, 'dms', [task.id]));
     record.run = {
       startType: request.StartReplicationTaskType,
-      ...window,
+      ...range,
       startedAt: now,
       deadline: now + this.ctx.config.timing.transitionMs,
-      runMs: mainPhaseMs(this.ctx, 'dms', [task.id], task.durationMs),
+      runMs: sourceError === undefined ? mainPhaseMs(this.ctx, 'dms', [task.id], task.durationMs) : 0,
       work: 'waiting',
       ...(failure === undefined ? {} : { scriptedFailure: failure }),
     };
     record.status = 'starting';
     delete record.stopReason;
     delete record.lastFailureMessage;
-    record.cdcStartPosition = request.CdcStartPosition ?? new Date(window.fromMs).toISOString().slice(0, 19);
+    record.cdcStartPosition = request.CdcStartPosition ?? naiveUtc(window.fromMs);
     if (request.CdcStopPosition === undefined) delete record.cdcStopPosition;
     else record.cdcStopPosition = request.CdcStopPosition;
     record.stats = {
@@ -237,53 +241,92 @@ export class DmsTasks {
     for (const task of this.ctx.config.dms.tasks) this.drive(task);
   }
 
-  /** [start, stop) of a new start: the given position, else the last checkpoint, else the initial time. */
+  /**
+   * [start, stop) of a new start, by StartReplicationTaskType as the API reference documents it
+   * (botocore dms 2016-01-01 StartReplicationTaskMessage): a chosen CDC start (CdcStartPosition or
+   * CdcStartTime) goes with start-replication on a cdc task; resume-processing continues from the
+   * task's last stop and takes no position; reload-target loads the tables again and captures from
+   * then. A start without a position begins at the source's "now", never at an invented past instant.
+   */
   private windowOf(
     task: DmsTaskConfig,
     record: DmsTaskRecord,
     request: z.infer<typeof startInput>,
-  ): { fromMs: number; fullLoad: boolean; stop?: StopPosition } {
+  ): { fromMs: number; fullLoad: boolean; stop?: StopPosition; sourceError?: string } {
     if (request.CdcStartTime !== undefined && request.CdcStartPosition !== undefined) {
-      throw new AwsError(
-        'InvalidParameterCombinationException',
-        'Specify either CdcStartTime or CdcStartPosition, not both',
-      );
+      throw new AwsError(INVALID_COMBINATION, 'Specify either CdcStartTime or CdcStartPosition, not both');
     }
     const type = request.StartReplicationTaskType;
-    if (
-      type === 'resume-processing' &&
-      record.checkpointMs === undefined &&
-      request.CdcStartPosition === undefined
-    ) {
-      throw new AwsError(
-        INVALID_STATE,
-        `resume-processing is only available for previously executed tasks; start ${task.id} with start-replication`,
-      );
-    }
     const givenStart =
       request.CdcStartPosition !== undefined
         ? decodeStartPosition(request.CdcStartPosition)
         : request.CdcStartTime !== undefined
           ? parseTimestamp(request.CdcStartTime)
           : undefined;
-    const fromMs = givenStart ?? record.checkpointMs ?? Date.parse(task.initialTime);
-    const canFullLoad = task.migrationType !== 'cdc';
-    const fullLoad =
-      type === 'reload-target'
-        ? canFullLoad
-        : type === 'start-replication' &&
-          canFullLoad &&
-          givenStart === undefined &&
-          record.checkpointMs === undefined;
+    const cdcOnly = task.migrationType === 'cdc';
+    if (givenStart !== undefined && type === 'resume-processing') {
+      throw new AwsError(
+        INVALID_COMBINATION,
+        `resume-processing continues ${task.id} from its last stop position and takes no CdcStartPosition or CdcStartTime; ` +
+          'to start from a chosen position use start-replication',
+      );
+    }
+    if (givenStart !== undefined && !cdcOnly) {
+      throw new AwsError(
+        INVALID_COMBINATION,
+        `${task.id} is a ${task.migrationType} task: a CdcStartPosition or CdcStartTime applies to a cdc task (MigrationType cdc); ` +
+          `a ${task.migrationType} task loads the tables as they are now and captures changes from then`,
+      );
+    }
+    let fromMs: number;
+    let fullLoad: boolean;
+    switch (type) {
+      case 'start-replication':
+        fromMs = givenStart ?? this.ctx.clock.sourceNow();
+        fullLoad = !cdcOnly;
+        break;
+      case 'resume-processing':
+        if (record.checkpointMs === undefined) {
+          throw new AwsError(
+            INVALID_STATE,
+            `resume-processing is only available for previously executed tasks; start ${task.id} with start-replication`,
+          );
+        }
+        fromMs = record.checkpointMs;
+        fullLoad = false;
+        break;
+      case 'reload-target':
+        if (cdcOnly) {
+          throw new AwsError(
+            INVALID_COMBINATION,
+            `reload-target loads the tables again, and ${task.id} is a cdc task with no full load; use start-replication`,
+          );
+        }
+        fromMs = this.ctx.clock.sourceNow();
+        fullLoad = true;
+        break;
+    }
     const stop =
       request.CdcStopPosition === undefined ? undefined : parseStopPosition(request.CdcStopPosition);
     if (stop && stop.ms < fromMs) {
       throw new AwsError(
         INVALID_VALUE,
-        `CdcStopPosition ${request.CdcStopPosition} is before the start position ${new Date(fromMs).toISOString()}`,
+        `CdcStopPosition ${request.CdcStopPosition} is before the start position ${naiveUtc(fromMs)}` +
+          (givenStart === undefined
+            ? type === 'resume-processing'
+              ? ` where ${task.id} last stopped`
+              : ` (a start without CdcStartPosition or CdcStartTime captures from now)`
+            : ''),
       );
     }
-    return { fromMs, fullLoad, ...(stop ? { stop } : {}) };
+    const logStart = this.ctx.sources.changeLogStartUtc?.getTime();
+    const sourceError =
+      logStart !== undefined && fromMs < logStart
+        ? `Last Error The source's change log begins at ${naiveUtc(logStart)} UTC and does not reach back to ` +
+          `the start position ${naiveUtc(fromMs)}: windows of dates from ${firstWholeDate(logStart, task.timeZone)} ` +
+          `(${task.timeZone}) on can be extracted`
+        : undefined;
+    return { fromMs, fullLoad, ...(stop ? { stop } : {}), ...(sourceError ? { sourceError } : {}) };
   }
 
   /** Arms whatever the task's current status waits for. */
@@ -473,6 +516,17 @@ export class DmsTasks {
     const suffix = task.arn.split(':').pop()!;
     return `arn:aws:dms:${this.ctx.config.region}:${this.ctx.config.accountId}:endpoint:${side === 'source' ? 'SRC' : 'TGT'}${suffix.slice(3)}`;
   }
+}
+
+/** A UTC instant as DMS writes positions: YYYY-MM-DDTHH:MM:SS. */
+function naiveUtc(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/** The first date (in the zone) whose whole day lies at or after `ms`. */
+function firstWholeDate(ms: number, timeZone: string): string {
+  const date = localDate(new Date(ms), timeZone);
+  return startOfDayUtc(date, timeZone).getTime() >= ms ? date : addDays(date, 1);
 }
 
 function taskNotFound(arn: string): AwsError {

@@ -38,6 +38,8 @@ export class FakeSources implements SourceSimulator {
   readonly snapshots: AppFlowRequest[] = [];
   /** When set, the next DMS window fails with this message. */
   failNextWindow: string | undefined;
+  /** When set, CDC starts before it fail as a source whose log does not reach back that far. */
+  changeLogStartUtc?: Date;
 
   async writeDmsWindow(request: DmsWindowRequest): Promise<DmsWindowResult> {
     this.dmsWindows.push(request);

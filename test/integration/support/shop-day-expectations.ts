@@ -11,7 +11,9 @@ export function shopDays(world: ShopWorld, dates: string[]): DayWindow[] {
   return dates.map((logicalDate) => ({
     logicalDate,
     ...dayWindowUtc(logicalDate, SHOP_TIME_ZONE),
-    fullLoad: logicalDate === world.firstDay,
+    // The shop's DMS task is cdc-only: no window starts with a full load (the first one starts at the
+    // day's start, an hour before the shop opens at the epoch's UTC midnight).
+    fullLoad: false,
   }));
 }
 

@@ -100,7 +100,6 @@ export class ShopLane {
         bucket: world.bucket,
         seed: world.seed,
         timeZone: SHOP_TIME_ZONE,
-        firstDay: world.firstDay,
         ...(options.timing ? { timing: options.timing } : {}),
       }),
       sources: createShopSimulator(world.options),
