@@ -40,7 +40,7 @@ beforeAll(async () => {
           seed: 7,
           timeZone: 'UTC',
           outputUri: `s3://${LAKE}/bronze/cdc/`,
-          initialTime: '2024-01-01T00:00:00Z',
+          migrationType: 'cdc',
         },
       ],
     },
