@@ -123,9 +123,10 @@ function cdcStages(): string[] {
 
 /**
  * DMS CDC windows run in date order: each date's window starts where the previous date's stopped. When
- * a scenario runs alone (`--only`), the dates before `from` never ran on this fresh stack, and the
- * first window would be a full load from the world's first day instead of one day of CDC. Runs the
- * missing windows of those dates first (daily runs of the DMS stages only; not recorded).
+ * a scenario runs alone (`--only`), the dates before `from` never ran on this fresh stack, and its
+ * first window would start the task afresh (start-replication at the day's start) instead of resuming
+ * as in the full recording. Runs the missing windows of those dates first (daily runs of the DMS
+ * stages only; not recorded), so a scenario's history is the same alone or with the others.
  */
 async function ensureEarlierCdcWindows(ctx: ScenarioContext, from: string): Promise<void> {
   const stages = cdcStages();

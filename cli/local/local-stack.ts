@@ -14,7 +14,7 @@ import { parseWorkerConfig, type WorkerConfig } from '../../workers/config';
 import { localEnvironment } from '../../workers/local-environment';
 import { createMedallionWorker } from '../../workers/worker';
 import { type DevServer, startDevServer } from './dev-server';
-import { loadOrCreateWorld, saveEndpoints, type LocalWorld } from './local-state';
+import { loadOrCreateWorld, saveEndpoints, type LocalWorld, worldEpoch } from './local-state';
 
 export interface LocalStack {
   config: WorkerConfig;
@@ -66,9 +66,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         bucket: world.bucket,
         seed: world.seed,
         timeZone: shop.timeZone,
-        firstDay: world.firstDay,
       }),
-      sources: createShopSimulator({ epochUtc: new Date(`${world.firstDay}T00:00:00Z`) }),
+      sources: createShopSimulator({ epochUtc: worldEpoch(world) }),
       logger: pino({ level: 'warn' }, pino.destination(2)),
     });
     stops.push(() => emulator.stop());

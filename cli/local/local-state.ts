@@ -5,13 +5,27 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { addDays } from '../../core/dates';
 import type { Environment } from '../../core/environment';
+
+/** Days of history the simulated sources have before the first `npm start`, so past ranges backfill. */
+export const WORLD_HISTORY_DAYS = 400;
 
 export interface LocalWorld {
   seed: number;
   bucket: string;
-  /** The first logical date run here: the DMS task's full load starts at its midnight. */
+  /** The first logical date run here. */
   firstDay: string;
+  /**
+   * The UTC date the simulated shop opened (the source simulator's epoch): its database has changes
+   * from then on. Worlds made before the world had history lack it and opened on `firstDay`.
+   */
+  opensOn?: string;
+}
+
+/** The UTC midnight the world's sources begin at (ShopSimulationOptions.epochUtc). */
+export function worldEpoch(world: LocalWorld): Date {
+  return new Date(`${world.opensOn ?? world.firstDay}T00:00:00Z`);
 }
 
 export interface LocalEndpoints {
@@ -30,12 +44,19 @@ function readJson<T>(file: string): T | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
 }
 
-export function loadOrCreateWorld(dataDir: string, firstDay: string): LocalWorld {
+/**
+ * The world of this data directory, made on first use: it opens WORLD_HISTORY_DAYS + 1 days before
+ * today (UTC), or on the first day if that is earlier, so every date of the last 400 days (and the one
+ * asked for) has source data. Days are simulated lazily, on the first window that reads them.
+ */
+export function loadOrCreateWorld(dataDir: string, firstDay: string, now = new Date()): LocalWorld {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'world.json');
   const existing = readJson<LocalWorld>(file);
   if (existing) return existing;
-  const world: LocalWorld = { seed: 42, bucket: 'medallion-lake', firstDay };
+  const historyStart = addDays(now.toISOString().slice(0, 10), -(WORLD_HISTORY_DAYS + 1));
+  const opensOn = firstDay < historyStart ? firstDay : historyStart;
+  const world: LocalWorld = { seed: 42, bucket: 'medallion-lake', firstDay, opensOn };
   writeFileSync(file, JSON.stringify(world, null, 2));
   return world;
 }
