@@ -253,9 +253,11 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
             `DMS ${taskIdentifier ?? taskArn}: StartReplicationTask failed but the start took effect; attaching`,
           );
           seen = after;
+          startedWith = how;
+          return { runId: taskArn, startedAt: after.ReplicationTaskStats?.StartDate };
         }
         startedWith = how;
-        return { runId: taskArn, startedAt: seen.ReplicationTaskStats?.StartDate };
+        return { runId: taskArn };
       },
       describe: () => describe(),
       stateOf: (task) => task.Status ?? 'unknown',

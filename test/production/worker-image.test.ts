@@ -103,7 +103,7 @@ beforeAll(async () => {
   devServer = await startDevServer(dataDir, port, uiPort, { persistent: false });
   emulator = await startEmulator({
     dataDir: path.join(dataDir, 'aws'),
-    config: buildShopEmulatorConfig({ bucket: BUCKET, seed: 42, timeZone: TIME_ZONE, firstDay: DAY }),
+    config: buildShopEmulatorConfig({ bucket: BUCKET, seed: 42, timeZone: TIME_ZONE }),
     sources: createShopSimulator({ epochUtc: new Date(`${DAY}T00:00:00Z`) }),
     logger: pino({ level: 'error' }),
   });
