@@ -27,11 +27,12 @@ import type { S3Activities } from './s3';
 import { identitySchema, parseStageInput, pollSchema, s3PrefixSchema, z } from './stage-input';
 import { stageResult } from './stage-result';
 
+/** CancelStarted is not an end: the execution may still write until Canceled, so poll on. */
 export const APPFLOW_EXECUTION_PHASES: Readonly<Record<ExecutionStatus, RunPhase>> = {
   InProgress: 'running',
+  CancelStarted: 'running',
   Successful: 'succeeded',
   Error: 'failed',
-  CancelStarted: 'failed',
   Canceled: 'failed',
 };
 
@@ -151,11 +152,10 @@ export function createAppFlowActivities(clients: { appflow: AppflowClient; s3: S
         view.record
           ? (view.record.executionResult?.errorInfo?.executionMessage ?? 'AppFlow reported no error message')
           : `the execution did not appear in the flow's execution records after ${view.missing} polls`,
+      // A missing record is not settled after a stop: the execution may still be writing.
       isSettled: (view) => {
         const status = view.record?.executionStatus;
-        return (
-          status !== undefined && status !== 'CancelStarted' && APPFLOW_EXECUTION_PHASES[status] !== 'running'
-        );
+        return status !== undefined && APPFLOW_EXECUTION_PHASES[status] !== 'running';
       },
       stop: async (executionId) => {
         const response = await awsCall(subject(executionId), 'CancelFlowExecutions', (options) =>

@@ -21,15 +21,19 @@ import type { S3Activities } from './s3';
 import { identitySchema, parseStageInput, pollSchema, s3UriSchema, text, z } from './stage-input';
 import { stageResult } from './stage-result';
 
+/**
+ * CANCELLING is not an end: the Spark job still runs and writes until CANCELLED, so a stage that
+ * failed at CANCELLING would let a rerun overlap it on the same output. Poll on until it settles.
+ */
 export const EMR_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
   SUBMITTED: 'running',
   PENDING: 'running',
   SCHEDULED: 'running',
   RUNNING: 'running',
   QUEUED: 'running',
+  CANCELLING: 'running',
   SUCCESS: 'succeeded',
   FAILED: 'failed',
-  CANCELLING: 'failed',
   CANCELLED: 'failed',
 };
 
@@ -117,7 +121,6 @@ export function createEmrServerlessActivities(clients: {
       phaseOf: (run) => (run.state ? EMR_JOB_PHASES[run.state] : undefined) ?? 'running',
       // stateDetails says why: the Spark error, or the cancellation by executionTimeoutMinutes.
       failureMessage: (run) => run.stateDetails || 'EMR Serverless reported no state details',
-      isSettled: (run) => run.state !== 'CANCELLING' && EMR_JOB_PHASES[run.state ?? 'RUNNING'] !== 'running',
       stop: async (runId) => {
         await awsCall(subject(runId), 'CancelJobRun', (options) =>
           emrServerless.send(new CancelJobRunCommand({ applicationId, jobRunId: runId }), options),

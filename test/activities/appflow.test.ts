@@ -188,7 +188,7 @@ describe('runAppFlowStage', () => {
     expect(result).toMatchObject({ attached: true, details: { statusCalls: 2 } });
   });
 
-  it.each<ExecutionStatus>(['Error', 'Canceled', 'CancelStarted'])(
+  it.each<ExecutionStatus>(['Error', 'Canceled'])(
     'fails without retry when the execution ends %s',
     async (status) => {
       executions('InProgress', status);
@@ -202,6 +202,20 @@ describe('runAppFlowStage', () => {
       expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
     },
   );
+
+  // API reference, ExecutionStatus (appflow/2020-08-23 service-2.json): CancelStarted precedes Canceled,
+  // and the execution may still write to the destination until it is Canceled.
+  it('waits through CancelStarted and fails only once the execution is Canceled', async () => {
+    executions('InProgress', 'CancelStarted', 'CancelStarted', 'Canceled');
+    await expectFailure(harness().run(runAppFlowStage, input()), {
+      type: FailureType.AwsJobFailed,
+      nonRetryable: true,
+      messageIncludes: ['run exec-1 ended Canceled'],
+    });
+    // Two pages per poll (the execution is on the second): four polls.
+    expect(appflowMock.commandCalls(DescribeFlowExecutionRecordsCommand)).toHaveLength(8);
+    expect(appflowMock.commandCalls(CancelFlowExecutionsCommand)).toHaveLength(0);
+  });
 
   it('fails without retry when records were processed but nothing landed', async () => {
     executions('Successful');

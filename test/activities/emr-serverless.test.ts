@@ -137,7 +137,6 @@ describe('runEmrServerlessStage', () => {
   it.each<[JobRunState, string]>([
     ['FAILED', 'Job failed: AnalysisException: column x not found'],
     ['CANCELLED', 'Job run cancelled because it exceeded executionTimeoutMinutes (720)'],
-    ['CANCELLING', 'Cancellation requested by user'],
   ])('fails without retry when the run ends %s, quoting stateDetails', async (state, details) => {
     states(['RUNNING'], [state, details]);
     await expectFailure(harness().run(runEmrServerlessStage, input()), {
@@ -146,6 +145,20 @@ describe('runEmrServerlessStage', () => {
       messageIncludes: [`EMR Serverless gold_daily_sales run run-1 ended ${state}: ${details} (${link})`],
       details: { awsRunId: 'run-1', awsState: state, consoleUrl: link },
     });
+  });
+
+  // API reference, JobRunState (emr-serverless/2021-07-13 service-2.json): CANCELLING precedes CANCELLED;
+  // the Spark job keeps running (and writing) until the run is CANCELLED.
+  it('waits through CANCELLING (a cancel from elsewhere, a timeout) and fails only at CANCELLED', async () => {
+    states(['RUNNING'], ['CANCELLING'], ['CANCELLING'], ['CANCELLING'], ['CANCELLED', 'Cancelled by user']);
+    await expectFailure(harness().run(runEmrServerlessStage, input()), {
+      type: FailureType.AwsJobFailed,
+      nonRetryable: true,
+      messageIncludes: ['run run-1 ended CANCELLED: Cancelled by user'],
+      details: { awsState: 'CANCELLED' },
+    });
+    expect(emrMock.commandCalls(GetJobRunCommand)).toHaveLength(5);
+    expect(emrMock.commandCalls(CancelJobRunCommand)).toHaveLength(0);
   });
 
   it('resumes from heartbeat details without StartJobRun', async () => {

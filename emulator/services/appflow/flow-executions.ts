@@ -182,7 +182,14 @@ export class FlowExecutions {
       if (execution.work === 'pending') this.writeSnapshot(flow, execution);
       else this.ctx.scheduler.at(key, execution.deadline, () => this.finish(execution));
     } else if (execution.status === 'CancelStarted') {
+      // The execution may still be writing while CancelStarted: Canceled comes once the writing stopped.
       this.ctx.scheduler.at(key, execution.deadline, async () => {
+        if (execution.status !== 'CancelStarted') return;
+        if (this.working.has(execution.executionId)) {
+          execution.deadline = this.ctx.clock.now() + this.ctx.config.timing.transitionMs;
+          this.drive(flow, execution);
+          return;
+        }
         execution.status = 'Canceled';
         execution.updatedAt = this.ctx.clock.now();
         await this.state.save();

@@ -245,8 +245,16 @@ export class EmrJobRuns {
         }
         break;
       case 'CANCELLING':
+        // As on AWS, the Spark job keeps running (and writing) while CANCELLING: the run is CANCELLED
+        // only once its work has stopped, at least `transitionMs` after the cancel.
         scheduler.cancel(`${key}:timeout`);
         scheduler.at(key, run.deadline, async () => {
+          if (run.state !== 'CANCELLING') return;
+          if (this.working.has(run.id)) {
+            run.deadline = this.ctx.clock.now() + this.ctx.config.timing.transitionMs;
+            this.drive(run);
+            return;
+          }
           this.transition(run, 'CANCELLED');
           await this.runs.save(run);
         });
