@@ -61,6 +61,11 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   // A resource in a state that passes (a DMS task still starting or stopping): retried, bounded by the
   // stage's retry policy, with its backoff (issue 13, defect 6).
   InvalidResourceStateFault: FailureType.AwsConcurrencyLimit,
+  // EMR Serverless StartJobRun and AppFlow StartFlow: ConflictException, "conflict in the current
+  // state of the resource" (emr-serverless/2021-07-13, appflow/2020-08-23 service-2.json); and
+  // InvalidStateException: states that pass, retried the same way (issue 13, defect 6).
+  ConflictException: FailureType.AwsConcurrencyLimit,
+  InvalidStateException: FailureType.AwsConcurrencyLimit,
 
   // The request itself is wrong: fix the configuration.
   ValidationException: FailureType.AwsInvalidRequest,
@@ -74,10 +79,8 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   InvalidBucketName: FailureType.AwsInvalidRequest,
   InvalidObjectState: FailureType.AwsInvalidRequest,
   InvalidOperationFault: FailureType.AwsInvalidRequest,
-  InvalidStateException: FailureType.AwsInvalidRequest,
   IdempotentParameterMismatchException: FailureType.AwsInvalidRequest,
   IdempotentParameterMismatch: FailureType.AwsInvalidRequest,
-  ConflictException: FailureType.AwsInvalidRequest,
   UnsupportedOperationException: FailureType.AwsInvalidRequest,
   OperationNotSupportedException: FailureType.AwsInvalidRequest,
   MalformedPolicy: FailureType.AwsInvalidRequest,

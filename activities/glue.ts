@@ -2,9 +2,16 @@
  * Glue job stage: attach to the run carrying this stage's `--medallion_run_key` argument or start one
  * with it, poll GetJobRun to a terminal state, stop with BatchStopJobRun on cancellation, then read
  * the job's metrics and optionally run a crawler.
+ *
+ * StartJobRun has no idempotency token, so the worker's client never retries it (workers/
+ * start-call-retry.ts). After an ambiguous outcome (a 5xx, a dropped connection, a timeout, or
+ * ConcurrentRunsExceeded that our own lost start may have caused) the activity looks for its run by
+ * run key before anything starts again; the look-up pages GetJobRuns (newest first) only back to the
+ * time the stage's generation was planned, since no run with this key can be older.
  */
 import {
   BatchStopJobRunCommand,
+  GetJobCommand,
   GetJobRunCommand,
   type GlueClient,
   type JobRun,
@@ -16,8 +23,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { FailureType } from '../core/errors';
 import { GLUE_RUN_KEY_ARGUMENT } from '../core/job-manifest';
 import type { GlueStageInput, StageResult } from '../core/stage-io';
-import { awsCall, clientRegion } from './aws-call';
-import type { FailureSubject } from './aws-errors';
+import { activityContext, awsCall, clientRegion } from './aws-call';
+import { detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
 import { runGlueCrawler } from './glue-crawler';
 import { readJobMetrics } from './job-metrics';
@@ -41,6 +48,18 @@ export const GLUE_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
 
 /** Glue may take minutes to stop a Spark job; a cancelled stage waits this long for STOPPED. */
 export const GLUE_STOP_WAIT_MS = 15 * 60_000;
+
+/**
+ * Slack between the worker's clock (the plan time) and Glue's (StartedOn) when the run look-up decides
+ * that a page holds only runs older than the plan.
+ */
+export const GLUE_LOOKUP_CLOCK_SKEW_MS = 15 * 60_000;
+
+/** Failure types after which StartJobRun may have started a run: look for it before starting again. */
+const AMBIGUOUS_START_FAILURES: readonly string[] = [
+  FailureType.AwsServiceUnavailable,
+  FailureType.AwsConcurrencyLimit,
+];
 
 const glueInputSchema = z.object({
   kind: z.literal('glue'),
@@ -74,14 +93,43 @@ export function createGlueActivities(clients: { glue: GlueClient; s3: S3Activiti
       ...(link(runId) ? { consoleUrl: link(runId) } : {}),
     });
 
+    const lookBackTo =
+      identity.plannedAt === undefined
+        ? undefined
+        : Date.parse(identity.plannedAt) - GLUE_LOOKUP_CLOCK_SKEW_MS;
     const findExisting = () =>
       awsCall(subject(), 'GetJobRuns', async (options) => {
         for await (const page of paginateGetJobRuns({ client: glue }, { JobName: jobName }, options)) {
-          const run = page.JobRuns?.find((r) => r.Arguments?.[GLUE_RUN_KEY_ARGUMENT] === identity.runKey);
+          const runs = page.JobRuns ?? [];
+          const run = runs.find((r) => r.Arguments?.[GLUE_RUN_KEY_ARGUMENT] === identity.runKey);
           if (run?.Id) return { runId: run.Id, startedAt: run.StartedOn };
+          // GetJobRuns lists newest first: once a page reaches runs older than the plan, no later
+          // page can hold this generation's run (a shared job may have a year of runs behind it).
+          const oldest = runs.at(-1)?.StartedOn;
+          if (lookBackTo !== undefined && oldest !== undefined && oldest.getTime() < lookBackTo) break;
         }
         return undefined;
       });
+
+    // Glue's own retries (MaxRetries > 0) start runs medallion does not track: a retry run would write
+    // the stage's output after the stage already failed, overlapping a rerun. Checked before every
+    // start (one GetJob per started run, cheap next to a Spark job), so an edit of the job made after
+    // the worker started is caught too.
+    const refuseGlueRetries = async () => {
+      const { Job: job } = await awsCall(subject(), 'GetJob', (options) =>
+        glue.send(new GetJobCommand({ JobName: jobName }), options),
+      );
+      const maxRetries = job?.MaxRetries ?? 0;
+      if (maxRetries > 0) {
+        throw detectedFailure(
+          FailureType.InvalidConfig,
+          subject(),
+          `the job has MaxRetries = ${maxRetries}: Glue would start retry runs of its own that medallion ` +
+            "does not track (they would write this stage's output after the stage failed, overlapping a " +
+            "rerun). Set MaxRetries to 0 on the Glue job; medallion retries through the stage's retry policy",
+        );
+      }
+    };
 
     const outcome = await runToTerminal<JobRun>({
       service: 'Glue',
@@ -91,6 +139,7 @@ export function createGlueActivities(clients: { glue: GlueClient; s3: S3Activiti
       consoleUrl: link,
       findExisting,
       start: async () => {
+        await refuseGlueRetries();
         try {
           const response = await awsCall(subject(), 'StartJobRun', (options) =>
             glue.send(
@@ -104,11 +153,16 @@ export function createGlueActivities(clients: { glue: GlueClient; s3: S3Activiti
           if (!response.JobRunId) throw new Error(`Glue StartJobRun for ${jobName} returned no JobRunId`);
           return { runId: response.JobRunId };
         } catch (error) {
-          // A lost StartJobRun response may have started our run, which now counts against the limit.
-          if (!(error instanceof ApplicationFailure) || error.type !== FailureType.AwsConcurrencyLimit)
+          // The answer was lost or refused after the run may have started: look before starting again.
+          if (!(error instanceof ApplicationFailure) || !AMBIGUOUS_START_FAILURES.includes(error.type ?? ''))
             throw error;
           const existing = await findExisting();
-          if (existing) return { ...existing, attached: true };
+          if (existing) {
+            activityContext()?.log.info(
+              `Glue ${jobName}: StartJobRun failed (${error.message}) but run ${existing.runId} with this stage's run key exists; attaching`,
+            );
+            return { ...existing, attached: true };
+          }
           throw error;
         }
       },

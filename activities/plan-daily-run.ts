@@ -60,7 +60,7 @@ export function createPlanActivities(deps: PlanActivityDeps) {
           `unknown stage(s) ${unknownStages.join(', ')}; ${spec.name} has ${spec.stages.map((s) => s.id).join(', ')}`,
         );
       }
-      const generation = await claimGeneration(deps.runState, spec.name, logicalDate, request);
+      const { generation, plannedAt } = await claimGeneration(deps.runState, spec.name, logicalDate, request);
       // Stages asked for by name run even when done (buildPlan), so their markers are not read.
       const done = request.only?.length ? {} : await deps.runState.doneStages(spec.name, logicalDate);
       return buildPlan({
@@ -70,6 +70,7 @@ export function createPlanActivities(deps: PlanActivityDeps) {
         logicalDate,
         workflowId: dailyRunId(spec.name, logicalDate),
         generation,
+        plannedAt,
         done,
         ...(request.only ? { only: request.only } : {}),
       });
@@ -93,10 +94,10 @@ async function claimGeneration(
   pipeline: string,
   logicalDate: string,
   request: PlanDailyRunRequest,
-): Promise<number> {
+): Promise<{ generation: number; plannedAt: string }> {
   const entries = await runState.generations(pipeline, logicalDate);
   const mine = entries.find((e) => e.runChainId === request.runChainId);
-  if (mine) return mine.generation;
+  if (mine) return { generation: mine.generation, plannedAt: mine.plannedAt };
   if (entries.length > 0 && !request.rerun) {
     const last = entries[entries.length - 1]!;
     throw invalidInput(
@@ -106,12 +107,8 @@ async function claimGeneration(
     );
   }
   const generation = entries.length === 0 ? 0 : Math.max(...entries.map((e) => e.generation)) + 1;
-  entries.push({
-    generation,
-    runChainId: request.runChainId,
-    rerun: request.rerun,
-    plannedAt: new Date().toISOString(),
-  });
+  const plannedAt = new Date().toISOString();
+  entries.push({ generation, runChainId: request.runChainId, rerun: request.rerun, plannedAt });
   await runState.saveGenerations(pipeline, logicalDate, entries);
-  return generation;
+  return { generation, plannedAt };
 }

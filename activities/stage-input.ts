@@ -17,6 +17,7 @@ export const identitySchema = z.object({
   stageId: text,
   generation: z.number().int().nonnegative(),
   runKey: z.string().min(1).max(64, 'AWS idempotency tokens take at most 64 characters'),
+  plannedAt: z.iso.datetime({ offset: true }).optional(),
 }) satisfies z.ZodType<StageRunIdentity>;
 
 export const pollSchema = z

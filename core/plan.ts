@@ -94,6 +94,8 @@ export interface PlanRequest {
   only?: string[];
   /** Stages finished by an earlier generation of this date: they are skipped. */
   done?: Record<string, StageResult>;
+  /** When this generation was first planned: bounds every stage's look-up of runs by run key. */
+  plannedAt?: string;
 }
 
 export function buildPlan(request: PlanRequest): Plan {
@@ -115,6 +117,7 @@ export function buildPlan(request: PlanRequest): Plan {
       stageId: stage.id,
       generation,
       runKey: stageRunKey(workflowId, stage.id, generation),
+      ...(request.plannedAt ? { plannedAt: request.plannedAt } : {}),
     };
     const planned: PlannedStage = {
       id: stage.id,

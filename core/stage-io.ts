@@ -15,6 +15,12 @@ export interface StageRunIdentity {
   generation: number;
   /** Deterministic key derived from the fields above (see core/run-key.ts). */
   runKey: string;
+  /**
+   * When this generation of the date was first planned (UTC ISO-8601). No AWS run carrying `runKey`
+   * can be older, so a look-up by run key (Glue GetJobRuns, EMR Serverless ListJobRuns) stops there
+   * instead of paging through every run of a shared job.
+   */
+  plannedAt?: string;
 }
 
 /** How a stage activity polls a running AWS job. */

@@ -1,6 +1,7 @@
 import {
   AppflowClient,
   CancelFlowExecutionsCommand,
+  ConflictException,
   DescribeFlowExecutionRecordsCommand,
   type ExecutionRecord,
   type ExecutionStatus,
@@ -262,6 +263,13 @@ describe('runAppFlowStage', () => {
       'throttling',
       new ThrottlingException({ message: 'Rate exceeded', ...meta }),
       FailureType.AwsThrottled,
+      false,
+    ],
+    // appflow/2020-08-23 StartFlow: ConflictException is a state that passes (defect 6): retried.
+    [
+      "a conflict in the flow's state",
+      new ConflictException({ message: 'flow is being updated', ...meta }),
+      FailureType.AwsConcurrencyLimit,
       false,
     ],
     [

@@ -1,10 +1,17 @@
-import { ThrottlingException as AppFlowThrottling } from '@aws-sdk/client-appflow';
+import {
+  ConflictException as AppFlowConflictException,
+  ThrottlingException as AppFlowThrottling,
+} from '@aws-sdk/client-appflow';
 import {
   AccessDeniedFault,
   InvalidResourceStateFault,
   ResourceNotFoundFault,
 } from '@aws-sdk/client-database-migration-service';
-import { ServiceQuotaExceededException, ValidationException } from '@aws-sdk/client-emr-serverless';
+import {
+  ConflictException as EmrConflictException,
+  ServiceQuotaExceededException,
+  ValidationException,
+} from '@aws-sdk/client-emr-serverless';
 import {
   AccessDeniedException,
   ConcurrentRunsExceededException,
@@ -104,6 +111,19 @@ describe('classifyAwsError', () => {
       new InvalidResourceStateFault({ message: 'not stopped', ...meta }),
       FailureType.AwsConcurrencyLimit,
     ],
+    // emr-serverless/2021-07-13 StartJobRun and appflow/2020-08-23 StartFlow raise ConflictException,
+    // "conflict in the current state of the resource": a state that passes, retried with backoff.
+    [
+      'EMR Serverless ConflictException',
+      new EmrConflictException({ message: 'application is starting', ...meta }),
+      FailureType.AwsConcurrencyLimit,
+    ],
+    [
+      'AppFlow ConflictException',
+      new AppFlowConflictException({ message: 'flow is being updated', ...meta }),
+      FailureType.AwsConcurrencyLimit,
+    ],
+    ['InvalidStateException', serviceError('InvalidStateException', 400), FailureType.AwsConcurrencyLimit],
     ['unnamed 400', serviceError('Unknown', 400), FailureType.AwsInvalidRequest],
     [
       'Glue EntityNotFoundException',

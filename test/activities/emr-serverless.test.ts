@@ -1,5 +1,6 @@
 import {
   CancelJobRunCommand,
+  ConflictException,
   EMRServerlessClient,
   EMRServerlessServiceException,
   GetJobRunCommand,
@@ -228,6 +229,14 @@ describe('runEmrServerlessStage', () => {
     [
       'the vCPU quota',
       new ServiceQuotaExceededException({ message: 'max vCPU', ...meta }),
+      FailureType.AwsConcurrencyLimit,
+      false,
+    ],
+    // emr-serverless/2021-07-13 StartJobRun: ConflictException, "conflict in the current state of the
+    // resource", passes (defect 6): retried with the stage's backoff.
+    [
+      "a conflict in the application's state",
+      new ConflictException({ message: 'application is starting', ...meta }),
       FailureType.AwsConcurrencyLimit,
       false,
     ],

@@ -5,9 +5,11 @@ import {
   CrawlerRunningException,
   EntityNotFoundException,
   GetCrawlerCommand,
+  GetJobCommand,
   GetJobRunCommand,
   GetJobRunsCommand,
   GlueClient,
+  InternalServiceException,
   InvalidInputException,
   type JobRunState,
   StartCrawlerCommand,
@@ -68,6 +70,7 @@ beforeEach(() => {
   glueMock.reset();
   s3Mock.reset();
   glueMock.on(GetJobRunsCommand).resolves({ JobRuns: [] });
+  glueMock.on(GetJobCommand).resolves({ Job: { Name: 'medallion-sql-runner', MaxRetries: 0 } });
   glueMock.on(StartJobRunCommand).resolves({ JobRunId: 'jr_new' });
   s3Mock.on(GetObjectCommand).resolves(jsonBody({ rowsIn: 10, rowsOut: 9, quarantined: 1 }));
 });
@@ -178,6 +181,71 @@ describe('runGlueStage', () => {
     glueMock.on(GetJobRunCommand).resolves({ JobRun: { Id: 'jr_lost', JobRunState: 'SUCCEEDED' } });
     const result = await harness().run(runGlueStage, input());
     expect(result).toMatchObject({ awsRunId: 'jr_lost', attached: true });
+  });
+
+  // glue/2017-03-31 service-2.json: StartJobRunRequest has no idempotency token, so the worker's client
+  // sends it once (workers/start-call-retry.ts) and the activity decides what a lost answer means.
+  it.each([
+    [
+      'a 500 after the run started',
+      new InternalServiceException({ message: 'Internal service error', ...meta }),
+    ],
+    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+  ])('after %s, finds its run by run key and attaches instead of starting again', async (_label, error) => {
+    glueMock.on(StartJobRunCommand).rejects(error);
+    glueMock
+      .on(GetJobRunsCommand)
+      .resolvesOnce({ JobRuns: [] })
+      .resolves({ JobRuns: [{ Id: 'jr_lost', Arguments: { [GLUE_RUN_KEY_ARGUMENT]: runKey } }] });
+    glueMock.on(GetJobRunCommand).resolves({ JobRun: { Id: 'jr_lost', JobRunState: 'SUCCEEDED' } });
+    const result = await harness().run(runGlueStage, input());
+    expect(glueMock.commandCalls(StartJobRunCommand)).toHaveLength(1);
+    expect(result).toMatchObject({ awsRunId: 'jr_lost', attached: true });
+  });
+
+  it('after a 500 with no run of its own to be found, fails retryably (the next attempt looks again)', async () => {
+    glueMock
+      .on(StartJobRunCommand)
+      .rejects(new InternalServiceException({ message: 'Internal service error', ...meta }));
+    await expectFailure(harness().run(runGlueStage, input()), {
+      type: FailureType.AwsServiceUnavailable,
+      nonRetryable: false,
+      messageIncludes: ['StartJobRun failed with InternalServiceException'],
+    });
+    expect(glueMock.commandCalls(GetJobRunsCommand)).toHaveLength(2);
+  });
+
+  it('stops paging GetJobRuns at runs older than the plan of its generation', async () => {
+    const plannedAt = '2024-05-03T02:00:00.000Z';
+    glueMock
+      .on(GetJobRunsCommand)
+      .resolvesOnce({
+        JobRuns: [{ Id: 'jr_today', StartedOn: new Date('2024-05-03T02:10:00Z'), Arguments: {} }],
+        NextToken: 'p2',
+      })
+      .resolvesOnce({
+        JobRuns: [{ Id: 'jr_last_week', StartedOn: new Date('2024-04-26T02:10:00Z'), Arguments: {} }],
+        NextToken: 'p3',
+      })
+      .resolves({
+        JobRuns: [{ Id: 'jr_last_year', StartedOn: new Date('2023-05-03T02:10:00Z') }],
+      });
+    jobStates('SUCCEEDED');
+    await harness().run(runGlueStage, input({ identity: { ...identity(), plannedAt } }));
+    expect(glueMock.commandCalls(GetJobRunsCommand)).toHaveLength(2);
+    expect(glueMock.commandCalls(StartJobRunCommand)).toHaveLength(1);
+  });
+
+  // glue/2017-03-31 Job.MaxRetries: "The maximum number of times to retry this job after a JobRun
+  // fails"; Glue starts each retry as a new run (JobRun.Attempt, PreviousRunId).
+  it('refuses to start a job with MaxRetries > 0, naming the setting and the fix', async () => {
+    glueMock.on(GetJobCommand).resolves({ Job: { Name: 'medallion-sql-runner', MaxRetries: 2 } });
+    await expectFailure(harness().run(runGlueStage, input()), {
+      type: FailureType.InvalidConfig,
+      nonRetryable: true,
+      messageIncludes: ['medallion-sql-runner', 'MaxRetries = 2', 'Set MaxRetries to 0 on the Glue job'],
+    });
+    expect(glueMock.commandCalls(StartJobRunCommand)).toHaveLength(0);
   });
 
   it('fails retryably on ConcurrentRunsExceeded when no run of its own exists', async () => {

@@ -52,4 +52,15 @@ describe('planDailyRun', () => {
     // the generations only: a backfill's merge runs plan without listing every marker of the date
     expect(store.reads).toBe(1);
   });
+
+  it('stamps every stage identity with the time its generation was planned, the same on a re-plan', async () => {
+    const { activities, request } = planning();
+    const first = await activities.planDailyRun(request);
+    const plannedAt = first.stages[0]!.input.identity.plannedAt;
+    expect(plannedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(first.stages.every((s) => s.input.identity.plannedAt === plannedAt)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = await activities.planDailyRun(request);
+    expect(again.stages.map((s) => s.input.identity.plannedAt)).toEqual(first.stages.map(() => plannedAt));
+  });
 });
