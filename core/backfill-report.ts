@@ -192,21 +192,52 @@ export function progressLine(progress: BackfillProgress, width = 24): string {
   return parts.join(' · ');
 }
 
-/** Markdown for the Temporal UI's current-details panel of the backfill. */
+/** Rows of the dates table in the current-details panel: the panel is a few lines high. */
+const DATE_ROWS = 10;
+
+const DATE_ICON: Record<BackfillDateStatus, string> = {
+  skipped: '⏭️',
+  queued: '⏳',
+  ingesting: '▶️',
+  running: '▶️',
+  'merge-queued': '⏸️',
+  merging: '▶️',
+  succeeded: '✅',
+  failed: '❌',
+  cancelled: '🛑',
+};
+
+/**
+ * Markdown for the Temporal UI's current-details panel of the backfill: a short header, the progress
+ * line, then a table of the dates that need a look (failed first, then those in flight, then the next
+ * queued), with what is left out counted. Blank lines keep the blocks apart (single newlines would
+ * join them into one paragraph).
+ */
 export function progressMarkdown(progress: BackfillProgress): string {
   const { settings } = progress;
-  const lines = [
-    `### backfill ${settings.pipeline} ${settings.from}..${settings.to} (only ${settings.only}, ${settings.order} first): ${progress.status}`,
-    progressLine(progress),
-  ];
-  const inFlight = progress.dates.filter((d) => d.status === 'running' || d.status === 'merging');
-  if (inFlight.length > 0)
-    lines.push(`running: ${inFlight.map((d) => `${d.date} (${d.status})`).join(', ')}`);
-  if (progress.lane.next) lines.push(`dimension lane next: ${progress.lane.next}`);
-  for (const [dimension, date] of Object.entries(progress.lane.broken)) {
-    lines.push(`- ⛔ ${dimension}: stopped at ${date} (its merge did not happen)`);
+  const header = `**backfill ${settings.pipeline} ${settings.from}..${settings.to}** · ${progress.status} · only ${settings.only}, ${settings.order} first`;
+  const blocks = [header, progressLine(progress, 16)];
+  const rank = (d: BackfillDate): number =>
+    d.status === 'failed' ? 0 : ['queued', 'skipped', 'succeeded', 'cancelled'].includes(d.status) ? 2 : 1;
+  const shown = progress.dates
+    .filter((d) => d.status !== 'succeeded' && d.status !== 'skipped' && d.status !== 'cancelled')
+    .sort((a, b) => rank(a) - rank(b) || a.date.localeCompare(b.date))
+    .slice(0, DATE_ROWS);
+  if (shown.length > 0) {
+    const rows = shown.map(
+      (d) => `| ${d.date} | ${DATE_ICON[d.status]} ${d.status} | ${cell(d.reason ?? d.problem ?? '')} |`,
+    );
+    const more = progress.dates.length - shown.length;
+    blocks.push(['| date | state | why |', '|---|---|---|', ...rows].join('\n'));
+    if (more > 0)
+      blocks.push(`${more} more dates (done, skipped or later): the \`progress\` query lists all`);
   }
-  for (const d of progress.dates.filter((x) => x.status === 'failed'))
-    lines.push(`- ❌ ${d.date}: ${d.reason ?? ''}`);
-  return lines.join('\n');
+  for (const [stage, date] of Object.entries(progress.lane.broken))
+    blocks.push(`⛔ ${stage} stopped at ${date}: later dates wait so it stays in date order`);
+  return blocks.join('\n\n');
+}
+
+function cell(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }

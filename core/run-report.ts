@@ -24,8 +24,14 @@ export interface StageReport {
   error?: string;
 }
 
-/** `rejected`: the input was refused before anything ran (a field named in the failure). */
-export type RunStatus = 'planning' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';
+/**
+ * `rejected`: the input was refused before anything ran (a field named in the failure).
+ * `awaiting-merge`: a backfill's run of the date did all it was to do, and the date's SCD2 merges
+ * (deferred to the backfill's dimension lane) have not run yet: the date is not `succeeded` until
+ * they have.
+ */
+export type RunStatus =
+  'planning' | 'running' | 'awaiting-merge' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';
 
 export interface DailyRunReport {
   pipeline: string;

@@ -8,6 +8,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   setCurrentDetails,
   setHandler,
@@ -70,10 +71,16 @@ export class BackfillRun {
       this.state.paused = false;
       wake();
     });
+    // The `cancel` signal asks Temporal to cancel this backfill, as the UI's Cancel button does: the
+    // runs stop their AWS jobs, and the backfill ends Cancelled (only a requested cancellation can).
     setHandler(cancelBackfillSignal, () => {
+      const { workflowId, runId } = workflowInfo();
       this.cancelRequested = true;
-      this.children.cancel();
       wake();
+      // Settles after the cancellation it asked for has reached this run: nothing left to handle.
+      getExternalWorkflowHandle(workflowId, runId)
+        .cancel()
+        .catch(() => undefined);
     });
     const publish = (status: BackfillStatus) => {
       reportStatus(status);

@@ -105,7 +105,8 @@ export class DailyRunView {
   /** The end of the run: its report, or the PipelineFailed failure that carries it. */
   finish(): DailyRunReport {
     const failed = this.report.stages.filter((s) => s.status === 'failed');
-    this.report.status = failed.length > 0 ? 'failed' : 'succeeded';
+    const deferred = this.report.stages.some((s) => s.details?.deferredTo !== undefined);
+    this.report.status = failed.length > 0 ? 'failed' : deferred ? 'awaiting-merge' : 'succeeded';
     this.report.totals = totalsOf(this.report.stages);
     this.publish();
     if (failed.length > 0) {

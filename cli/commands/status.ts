@@ -25,7 +25,7 @@ export interface DailyRunRow {
   logicalDate?: string;
   workflowId: string;
   runId: string;
-  /** succeeded, failed, cancelled, terminated, timed-out, or (open) planning / running. */
+  /** succeeded, awaiting-merge, failed, cancelled, terminated, timed-out, or (open) planning / running. */
   state: string;
   generation?: number;
   startTime: Date;
@@ -63,12 +63,23 @@ export function dailyRunRow(info: WorkflowExecutionInfo): DailyRunRow {
     pipeline,
     workflowId: info.workflowId,
     runId: info.runId,
-    state: CLOSED_STATES[info.status.name] ?? attributes.get(searchAttributeKeys.status) ?? 'running',
+    state: dateState(info),
     startTime: info.startTime,
     ...(logicalDate ? { logicalDate } : {}),
     ...(generation !== undefined ? { generation } : {}),
     ...(info.closeTime ? { closeTime: info.closeTime } : {}),
   };
+}
+
+/**
+ * A closed run's state from how it closed, except that a completed run says what it completed: a
+ * backfill's data phase completes with its SCD2 merges still to run (MedallionStatus
+ * `awaiting-merge`), and the date is not succeeded until they have. An open run's from MedallionStatus.
+ */
+function dateState(info: WorkflowExecutionInfo): string {
+  const status = info.typedSearchAttributes.get(searchAttributeKeys.status);
+  if (info.status.name === 'COMPLETED') return status === 'awaiting-merge' ? status : 'succeeded';
+  return CLOSED_STATES[info.status.name] ?? status ?? 'running';
 }
 
 /** Quotes a value for a visibility query. */

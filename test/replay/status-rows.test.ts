@@ -61,4 +61,15 @@ describe('dailyRunRow', () => {
     );
     expect(row.state).toBe('terminated');
   });
+
+  it('reports a completed backfill data phase as awaiting-merge, not succeeded, until its merges ran', () => {
+    const row = dailyRunRow(
+      info('shop/2026-01-15', 'COMPLETED', [
+        { key: searchAttributeKeys.pipeline, value: 'shop' },
+        { key: searchAttributeKeys.logicalDate, value: '2026-01-15' },
+        { key: searchAttributeKeys.status, value: 'awaiting-merge' },
+      ]),
+    );
+    expect(row.state).toBe('awaiting-merge');
+  });
 });

@@ -345,6 +345,30 @@ describe('dailyPipeline in the time-skipping environment', () => {
     expect(report.logicalDate).toBe('2026-03-28');
   });
 
+  it("ends a backfill's data phase awaiting its merges: the date is not succeeded yet", async () => {
+    const plan = glueOnlyPlan([{ id: 'silver' }, { id: 'merge', dependsOn: ['silver'] }]);
+    plan.stages[1]!.kind = 'scd2';
+    const activities = mockActivities(plan, (input) => Promise.resolve(succeeded(input.identity.stageId)));
+    const { report, status } = await runWith(activities, async (tq) => {
+      const handle = await start(tq, {
+        pipeline: 'test',
+        logicalDate: '2026-01-15',
+        deferDimensionMerges: true,
+      });
+      const report = await handle.result();
+      return {
+        report,
+        status: (await handle.describe()).typedSearchAttributes.get(searchAttributeKeys.status),
+      };
+    });
+    expect(report.stages.map((s) => `${s.id} ${s.status}`)).toEqual([
+      'silver succeeded',
+      'merge not-selected',
+    ]);
+    expect(report.status).toBe('awaiting-merge');
+    expect(status).toBe('awaiting-merge');
+  });
+
   it('rejects bad input before planning, non-retryably, naming the field', async () => {
     const plan: Plan = glueOnlyPlan([{ id: 'x' }]);
     const activities = mockActivities(plan, () => Promise.reject(new Error('must not run')));
