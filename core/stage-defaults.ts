@@ -2,6 +2,13 @@
  * Timeouts, retries and polling per stage kind, overridable per stage in the pipeline spec.
  * Chosen so a long job never hits a limit nobody chose (a Glue job may run 12 h) and a 1-hour job
  * costs ~70 status calls: 15 s growing x1.5 to 60 s.
+ *
+ * Crash recovery: a worker that dies mid-stage is noticed when its heartbeats stop, after
+ * HEARTBEAT_TIMEOUT, and the stage's next attempt starts after the retry's initial interval; the
+ * attempt then resumes polling the AWS run named in the last heartbeat. 20 s + 5 s keeps that under
+ * 45 s (the crash-recovery test in test/chaos/chaos.test.ts measures it). Activities heartbeat every few seconds while
+ * they wait (activities/poll-run.ts sleeps in chunks of a third of the timeout, the worker sends at
+ * most every WORKER_HEARTBEAT_THROTTLE in workers/worker.ts), so 20 s is several missed beats.
  */
 import type { PollSpec, RetrySpec, StageKind, TimeoutsSpec } from './pipeline-spec';
 
@@ -12,31 +19,38 @@ export interface StageSettings {
 }
 
 const jobPoll = { initialInterval: '15s', maxInterval: '60s', backoffCoefficient: 1.5 };
+const HEARTBEAT_TIMEOUT = '20s';
 // Two new runs after a failed job, as Airflow DAGs for this stack commonly set `retries=2`.
+// A short first wait (crash recovery, above) with more attempts keeps the retry budget of throttling
+// and transient states about what it was with 30 s x 5 attempts: 5+10+20+40+80+160+320 s ~ 10.5 min.
 const jobRetry = {
   jobRetries: 2,
-  maximumAttempts: 5,
-  initialInterval: '30s',
+  maximumAttempts: 8,
+  initialInterval: '5s',
   backoffCoefficient: 2,
   maximumInterval: '10m',
 };
 
 export const stageDefaults: Record<StageKind, StageSettings> = {
   dms: {
-    timeouts: { startToClose: '6h', heartbeat: '2m' },
+    timeouts: { startToClose: '6h', heartbeat: HEARTBEAT_TIMEOUT },
     retry: jobRetry,
     poll: { initialInterval: '20s', maxInterval: '2m', backoffCoefficient: 1.5 },
   },
-  appflow: { timeouts: { startToClose: '2h', heartbeat: '2m' }, retry: jobRetry, poll: jobPoll },
-  glue: { timeouts: { startToClose: '12h', heartbeat: '2m' }, retry: jobRetry, poll: jobPoll },
-  'emr-serverless': { timeouts: { startToClose: '12h', heartbeat: '2m' }, retry: jobRetry, poll: jobPoll },
+  appflow: { timeouts: { startToClose: '2h', heartbeat: HEARTBEAT_TIMEOUT }, retry: jobRetry, poll: jobPoll },
+  glue: { timeouts: { startToClose: '12h', heartbeat: HEARTBEAT_TIMEOUT }, retry: jobRetry, poll: jobPoll },
+  'emr-serverless': {
+    timeouts: { startToClose: '12h', heartbeat: HEARTBEAT_TIMEOUT },
+    retry: jobRetry,
+    poll: jobPoll,
+  },
   scd2: {
-    timeouts: { startToClose: '2h', heartbeat: '2m' },
+    timeouts: { startToClose: '2h', heartbeat: HEARTBEAT_TIMEOUT },
     retry: jobRetry,
     poll: { initialInterval: '2s', maxInterval: '30s', backoffCoefficient: 1.5 },
   },
   load: {
-    timeouts: { startToClose: '2h', heartbeat: '2m' },
+    timeouts: { startToClose: '2h', heartbeat: HEARTBEAT_TIMEOUT },
     retry: jobRetry,
     poll: { initialInterval: '2s', maxInterval: '30s', backoffCoefficient: 1.5 },
   },

@@ -40,6 +40,13 @@ export function workflowCode(
   return { workflowBundle: { codePath: file } };
 }
 
+/**
+ * Heartbeats reach the server at most this far apart (the SDK's default is 80% of the heartbeat
+ * timeout, 16 s of the stages' 20 s: a 4 s stall of a busy worker would time a healthy stage out).
+ * Every few seconds leaves most of the timeout as margin; core/stage-defaults.ts says why it is short.
+ */
+export const WORKER_HEARTBEAT_THROTTLE = '5s';
+
 export function buildActivities(config: WorkerConfig, pipelines: Record<string, PipelineSpec>) {
   const clients = buildAwsClients(config.environment);
   const runState = new RunStateStore(clients.s3, config.environment.lakeBucket);
@@ -87,6 +94,7 @@ export async function createMedallionWorker(
     activities: buildActivities(config, pipelines),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
+    maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
     ...overrides,
   });
   return { worker, connection };
