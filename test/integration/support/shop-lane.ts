@@ -26,7 +26,7 @@ import { loadPipelines, pipelineDefinitions } from '../../../pipelines/registry'
 import { buildAwsClients, warehouseQueryFor } from '../../../workers/aws-clients';
 import { parseWorkerConfig, type WorkerConfig } from '../../../workers/config';
 import { localEnvironment } from '../../../workers/local-environment';
-import { buildActivities } from '../../../workers/worker';
+import { buildActivities, WORKER_HEARTBEAT_THROTTLE } from '../../../workers/worker';
 import { productionWorkflowBundle } from '../../helpers/workflow-bundle';
 
 export const SHOP_TIME_ZONE = 'Europe/Berlin';
@@ -54,7 +54,8 @@ export interface ShopLaneOptions {
   dataDir: string;
   world: ShopWorld;
   client: Client;
-  nativeConnection: NativeConnection;
+  /** For the lane's in-process worker; without it the lane has none (the test runs worker processes). */
+  nativeConnection?: NativeConnection;
   address: string;
   namespace: string;
   /** Emulated run timing (default: the emulator's, ~0.5 s per job). */
@@ -106,7 +107,7 @@ export class ShopLane {
       logger: pino({ level: 'error' }),
     });
     const lane = new ShopLane(options, emulator);
-    await lane.startWorker();
+    if (options.nativeConnection) await lane.startWorker();
     return lane;
   }
 
@@ -126,12 +127,15 @@ export class ShopLane {
 
   async startWorker(): Promise<void> {
     if (this.worker) throw new Error(`the ${this.options.name} lane's worker is already running`);
+    const connection = this.options.nativeConnection;
+    if (!connection) throw new Error(`the ${this.options.name} lane was built without a worker connection`);
     const worker = await Worker.create({
-      connection: this.options.nativeConnection,
+      connection,
       namespace: this.options.namespace,
       taskQueue: this.taskQueue,
       workflowBundle: await productionWorkflowBundle(),
       activities: buildActivities(this.config, loadPipelines(this.pipelineDefinitions())),
+      maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
     });
     const running = worker.run().catch((error: unknown) => {
       process.stderr.write(`${this.options.name} worker stopped: ${String(error)}\n`);

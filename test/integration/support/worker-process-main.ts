@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadPipelines } from '../../../pipelines/registry';
-import { buildActivities } from '../../../workers/worker';
+import { buildActivities, WORKER_HEARTBEAT_THROTTLE } from '../../../workers/worker';
 import { WORKER_READY, type WorkerProcessSettings } from './worker-process';
 
 async function main(settingsFile: string): Promise<void> {
@@ -21,6 +21,7 @@ async function main(settingsFile: string): Promise<void> {
     activities: buildActivities(settings.config, loadPipelines(settings.pipelines)),
     // Once this process is gone, its workflows move to another worker after 1 s instead of 10 s.
     stickyQueueScheduleToStartTimeout: '1s',
+    maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
   });
   process.stdout.write(`${WORKER_READY}\n`);
   await worker.run();

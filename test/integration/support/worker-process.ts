@@ -21,6 +21,10 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** SIGKILL, then waits for the process to be gone. */
   kill(): Promise<void>;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when the process has exited, for whatever reason. */
+  exited: Promise<void>;
 }
 
 export async function spawnWorkerProcess(
@@ -55,6 +59,8 @@ export async function spawnWorkerProcess(
   });
   return {
     child,
+    exited,
+    output: () => output,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
