@@ -121,8 +121,17 @@ export async function runChaosBackfill(options: ChaosBackfillOptions): Promise<C
         break;
       }
       case 'after-effect-500':
-      case 'after-effect-drop':
-        throw new Error(`${fault.kind} is not injectable yet: the emulator has no after-effect call faults`);
+      case 'after-effect-drop': {
+        // The call runs (a run starts, the log records it), then its answer is the service's 500 or none.
+        const response = fault.kind === 'after-effect-drop' ? 'drop' : 'error';
+        await lane.emulator.admin.failNextCalls({
+          operation: fault.operation,
+          phase: 'after-effect',
+          response,
+        });
+        arm(fault);
+        break;
+      }
       case 'worker-sigkill': {
         killing = true;
         const killedAtMs = Date.now();
@@ -227,7 +236,15 @@ export async function runChaosBackfill(options: ChaosBackfillOptions): Promise<C
 function scriptedFaultsLeft(script: EmulatorScript): Partial<Record<FaultKind, number>> {
   const left: Partial<Record<FaultKind, number>> = {};
   const add = (kind: FaultKind, count: number) => (left[kind] = (left[kind] ?? 0) + count);
-  for (const rule of script.callFaults) add('throttle-burst', rule.count);
+  for (const rule of script.callFaults) {
+    const kind: FaultKind =
+      rule.phase === 'before'
+        ? 'throttle-burst'
+        : rule.response === 'drop'
+          ? 'after-effect-drop'
+          : 'after-effect-500';
+    add(kind, rule.count);
+  }
   for (const rule of script.runFailures) add('serialization-conflict', rule.count);
   return left;
 }
