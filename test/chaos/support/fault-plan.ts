@@ -24,12 +24,14 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
  * The kinds today's code survives, so the ones CI injects. A kind joins this list when the fix it
- * needs has landed (issue 13): after-effect faults need the emulator's `phase: 'after-effect'` and
- * starts that look for their run after an ambiguous outcome; serialization conflicts need Redshift
- * statements retried as new statements.
+ * needs has landed (issue 13): lost responses (after-effect) since the emulator can lose them and
+ * tokenless starts (Glue, DMS) are no longer retried blindly by the SDK; serialization conflicts wait
+ * for Redshift statements retried as new statements.
  */
 export const ENABLED_FAULT_KINDS: readonly FaultKind[] = [
   'throttle-burst',
+  'after-effect-500',
+  'after-effect-drop',
   'worker-sigkill',
   'server-restart',
 ];
