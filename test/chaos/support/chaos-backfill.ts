@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import type { BackfillProgress } from '../../../core/backfill-report';
 import { type DevServer, startDevServer } from '../../../cli/local/dev-server';
@@ -39,6 +40,8 @@ export interface ChaosOutcome {
   backfill?: BackfillProgress;
   error?: string;
   startCalls: StartCall[];
+  /** Redshift Data statements that ended FAILED (a serialization conflict aborts the transaction: no work done). */
+  failedStatements: string[];
   /** Faults that actually hit a call or a process, per kind (an armed fault no call met is not counted). */
   injected: Record<FaultKind, number>;
   recoveries: Recovery[];
@@ -211,11 +214,13 @@ export async function runChaosBackfill(options: ChaosBackfillOptions): Promise<C
     const left = scriptedFaultsLeft(lane.emulator.admin.script());
     for (const kind of FAULT_KINDS) injected[kind] += (armed[kind] ?? 0) - (left[kind] ?? 0);
     await lane.emulator.admin.resetScript();
+    const startCalls = lane.startCalls();
     return {
       plan: options.plan,
       ...(backfill ? { backfill } : {}),
       ...(error ? { error } : {}),
-      startCalls: lane.startCalls(),
+      startCalls,
+      failedStatements: await failedStatements(lane, startCalls),
       injected,
       recoveries,
       restartsMs,
@@ -231,6 +236,16 @@ export async function runChaosBackfill(options: ChaosBackfillOptions): Promise<C
     await connection.close();
     await server.stop();
   }
+}
+
+async function failedStatements(lane: ShopLane, calls: StartCall[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const call of calls) {
+    if (call.service !== 'redshift-data' || call.outcome !== 'started' || !call.runId) continue;
+    const statement = await lane.aws.redshiftData.send(new DescribeStatementCommand({ Id: call.runId }));
+    if (statement.Status === 'FAILED') failed.push(call.runId);
+  }
+  return failed;
 }
 
 function scriptedFaultsLeft(script: EmulatorScript): Partial<Record<FaultKind, number>> {

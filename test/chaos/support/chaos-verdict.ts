@@ -3,6 +3,7 @@
  * succeeded, no run key started more than one AWS run, the warehouse equals the clean run's row for
  * row, the SCD2 invariants hold, no worker died on its own. Shared by the test and bench/chaos.ts.
  */
+import { statementAttemptKey } from '../../../activities/redshift-statement-attempts';
 import type { StartCall } from '../../../emulator/scripting/start-call-log';
 import type { ChaosOutcome } from './chaos-backfill';
 import { describePlan, FAULT_KINDS } from './fault-plan';
@@ -15,7 +16,7 @@ export function chaosProblems(outcome: ChaosOutcome, clean: ChaosOutcome, dates:
   const expected = dates.map((date) => `${date} succeeded`);
   if (JSON.stringify(statuses) !== JSON.stringify(expected))
     problems.push(`dates: ${statuses.join(', ') || '(no result)'}; expected every date succeeded`);
-  problems.push(...runsStartedTwice(outcome.startCalls));
+  problems.push(...runsStartedTwice(outcome.startCalls, outcome.failedStatements));
   problems.push(...dmsStartsDiffer(outcome.startCalls, clean.startCalls));
   problems.push(...snapshotDifferences(outcome.warehouse, clean.warehouse));
   problems.push(...outcome.scd2Problems);
@@ -24,22 +25,31 @@ export function chaosProblems(outcome: ChaosOutcome, clean: ChaosOutcome, dates:
 }
 
 /**
- * Every idempotency key (Glue --medallion_run_key, EMR / AppFlow clientToken, Redshift Data
- * ClientToken) under which the emulator started more than one run. A replayed call (same token, the
- * earlier run returned) and a refused one did no work.
+ * Every run key (Glue --medallion_run_key, EMR / AppFlow clientToken, Redshift Data ClientToken) under
+ * which the emulator started more than one run that did work. A replayed call (same token, the earlier
+ * run returned) and a refused one did no work; nor did a Redshift statement that FAILED (its
+ * transaction rolled back), whose retry runs as a new statement under `<run key>.r<n>`.
  */
-export function runsStartedTwice(calls: StartCall[]): string[] {
+export function runsStartedTwice(calls: StartCall[], failedRunIds: readonly string[] = []): string[] {
+  const failed = new Set(failedRunIds);
   const started = new Map<string, StartCall[]>();
   for (const call of calls) {
     if (call.outcome !== 'started' || !call.idempotencyKey) continue;
-    started.set(call.idempotencyKey, [...(started.get(call.idempotencyKey) ?? []), call]);
+    if (call.runId && failed.has(call.runId)) continue;
+    const runKey = statementAttemptBase(call.idempotencyKey);
+    started.set(runKey, [...(started.get(runKey) ?? []), call]);
   }
   return [...started.entries()]
     .filter(([, runs]) => runs.length > 1)
     .map(
       ([key, runs]) =>
-        `run key ${key} started ${runs.length} runs: ${runs.map((r) => `${r.operation} ${r.runId ?? ''}`).join(', ')}`,
+        `run key ${key} started ${runs.length} runs that did work: ${runs.map((r) => `${r.operation} ${r.idempotencyKey} ${r.runId ?? ''}`).join(', ')}`,
     );
+}
+
+/** The part of a key every Redshift statement attempt of one run key shares (activities/redshift-statement-attempts.ts). */
+function statementAttemptBase(key: string): string {
+  return /\.r\d+$/.test(key) ? key.replace(/\.r\d+$/, '') : statementAttemptKey(key, 2).replace(/\.r2$/, '');
 }
 
 /**

@@ -23,18 +23,12 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
- * The kinds today's code survives, so the ones CI injects. A kind joins this list when the fix it
- * needs has landed (issue 13): lost responses (after-effect) since the emulator can lose them and
- * tokenless starts (Glue, DMS) are no longer retried blindly by the SDK; serialization conflicts wait
- * for Redshift statements retried as new statements.
+ * The kinds today's code survives, so the ones CI injects. A kind joined this list when the fix it
+ * needed landed (issue 13): lost responses (after-effect) once the emulator could lose them and
+ * tokenless starts (Glue, DMS) were no longer retried blindly by the SDK; serialization conflicts once
+ * Redshift statements were retried as new statements.
  */
-export const ENABLED_FAULT_KINDS: readonly FaultKind[] = [
-  'throttle-burst',
-  'after-effect-500',
-  'after-effect-drop',
-  'worker-sigkill',
-  'server-restart',
-];
+export const ENABLED_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS;
 
 /** Operations a throttling burst may hit: starts, status polls and lake reads and writes. */
 export const THROTTLED_OPERATIONS = [
