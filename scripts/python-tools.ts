@@ -37,8 +37,11 @@ export const MOTO_TOOL: PythonTool = {
   requirements: ['moto[server]==5.2.1', 'boto3==1.43.11', 'botocore==1.43.11'],
 };
 
+/** Lints the CDK app's synthesized CloudFormation templates (test/infra/cfn-lint.test.ts). */
+export const CFN_LINT_TOOL: PythonTool = { name: 'cfn-lint-1.58.0', requirements: ['cfn-lint==1.58.0'] };
+
 /** Every Python tool `npm test` needs; provision.ts installs each. */
-export const PYTHON_TOOLS: readonly PythonTool[] = [PYSPARK_TOOL, SQLGLOT_TOOL, MOTO_TOOL];
+export const PYTHON_TOOLS: readonly PythonTool[] = [PYSPARK_TOOL, SQLGLOT_TOOL, MOTO_TOOL, CFN_LINT_TOOL];
 
 const COMPLETE_MARKER = '.medallion-complete';
 

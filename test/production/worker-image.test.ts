@@ -156,7 +156,14 @@ afterAll(async () => {
 describe('the worker image, built and run as the Dockerfile says', () => {
   it('installs the production dependencies alone: no emulator, test or build tools', () => {
     const modules = path.join(appDir, 'node_modules');
-    for (const dev of ['@duckdb/node-api', 'vitest', 'typescript', 'eslint', '@temporalio/testing']) {
+    for (const dev of [
+      '@duckdb/node-api',
+      'vitest',
+      'typescript',
+      'eslint',
+      '@temporalio/testing',
+      'aws-cdk-lib',
+    ]) {
       expect(existsSync(path.join(modules, dev)), dev).toBe(false);
     }
     for (const needed of ['yaml', '@temporalio/worker', 'tsx']) {
