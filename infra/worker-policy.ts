@@ -28,7 +28,11 @@ export function workerStatements(r: WorkerResources): iam.PolicyStatement[] {
     allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [`${r.lakeBucketArn}/*`]),
     allow(['s3:ListBucket'], [r.lakeBucketArn]),
 
-    allow(['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'], [r.glueJobArn]),
+    // GetJob reads the job's MaxRetries before a start (activities/glue.ts refuses Glue's own retries).
+    allow(
+      ['glue:GetJob', 'glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+      [r.glueJobArn],
+    ),
     allow(['glue:StartCrawler', 'glue:GetCrawler', 'glue:StopCrawler'], r.glueCrawlerArns),
 
     allow(['emr-serverless:StartJobRun'], [r.emrApplicationArn]),
