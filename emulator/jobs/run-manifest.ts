@@ -55,16 +55,20 @@ export const runJobManifest: RunJobManifest = async (manifest: JobManifest, reso
         registerInput(connection, input, resolve),
       );
     }
+    // The job's SQL runs in UTC, as jobs/sql_runner.py sets Spark's session zone: comparing a TIMESTAMP
+    // WITH TIME ZONE read from silver with a TIMESTAMP literal must not depend on the machine's zone.
+    await connection.run(`SET TimeZone = 'UTC'`);
     const sql = await phase(stageId, 'preparing the SQL', () => prepareSql(connection, job));
     await runSql(connection, stageId, sql);
     const predicate = job.quarantineWhen ?? 'FALSE';
+    const columns = await resultColumns(connection);
     await phase(stageId, `evaluating quarantineWhen (${predicate})`, () =>
       connection.run(
-        `CREATE TEMP TABLE ${FLAGGED} AS SELECT *, COALESCE((${predicate}), FALSE) AS ${FLAG} FROM ${RESULT}`,
+        `CREATE TEMP TABLE ${FLAGGED} AS SELECT *${asInstants(columns)}, COALESCE((${predicate}), FALSE) AS ${FLAG} FROM ${RESULT}`,
       ),
     );
-    const { outputSelect, quarantineSelect } = await splitQueries(
-      connection,
+    const { outputSelect, quarantineSelect } = splitQueries(
+      columns.map((column) => column.name),
       predicate,
       job.quarantineWhen !== undefined,
     );
@@ -152,9 +156,29 @@ async function runSql(connection: DuckDBConnection, stageId: string, sql: string
   }
 }
 
-async function splitQueries(connection: DuckDBConnection, predicate: string, hasPredicate: boolean) {
-  const reader = await connection.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${RESULT})`);
-  const columns = reader.getRowObjectsJS().map((row) => row.column_name);
+async function resultColumns(connection: DuckDBConnection): Promise<{ name: string; type: string }[]> {
+  const reader = await connection.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${RESULT})`);
+  const rows = reader.getRowObjectsJson() as { column_name: string; column_type: string }[];
+  return rows.map((row) => ({ name: row.column_name, type: row.column_type }));
+}
+
+/**
+ * The lake stores timestamps as instants: Parquet TIMESTAMP(isAdjustedToUTC=true, MICROS), what Spark
+ * (jobs/sql_runner.py on Glue and EMR) writes for its TIMESTAMP type. Change times (`_commit_ts`,
+ * `updated_at`, `ordered_at`) are moments, not wall-clock readings, so a reader in any zone (Spark,
+ * Athena, Redshift COPY) must see the same moment. The SQL's zone-less TIMESTAMPs hold UTC (the SQL runs
+ * in UTC), so each becomes a TIMESTAMP WITH TIME ZONE read as UTC; DuckDB writes that as an instant.
+ */
+function asInstants(columns: { name: string; type: string }[]): string {
+  const local = columns.filter((column) => /^TIMESTAMP(_S|_MS|_NS)?$/.test(column.type));
+  if (local.length === 0) return '';
+  const replaced = local.map(
+    ({ name }) => `timezone('UTC', CAST(${quoteIdentifier(name)} AS TIMESTAMP)) AS ${quoteIdentifier(name)}`,
+  );
+  return ` REPLACE (${replaced.join(', ')})`;
+}
+
+function splitQueries(columns: string[], predicate: string, hasPredicate: boolean) {
   const perRowReason = hasPredicate && columns.includes(QUARANTINE_REASON_COLUMN);
   const reasonText = quoteLiteral(predicate);
   const outputColumns = perRowReason ? `${FLAG}, ${QUARANTINE_REASON_COLUMN}` : FLAG;

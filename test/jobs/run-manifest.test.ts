@@ -137,7 +137,8 @@ describe('runJobManifest (DuckDB)', () => {
     expect(types.map((row) => `${row.column_name} ${row.column_type}`)).toEqual([
       'Op VARCHAR',
       'id BIGINT',
-      'changed_at TIMESTAMP',
+      // the lake's timestamps are instants (isAdjustedToUTC), as Spark writes them
+      'changed_at TIMESTAMP WITH TIME ZONE',
     ]);
 
     await expect(
