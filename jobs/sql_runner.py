@@ -84,20 +84,22 @@ def register_input(spark, s3, job_input):
     frame.createOrReplaceTempView(name)
 
 
-def main(argv):
-    import boto3
-    from pyspark.sql import SparkSession
+# Session settings the job's semantics depend on, shared with the local Spark reference tier
+# (test/spark/spark_driver.py). The SQL runs in UTC (the plan binds day bounds as UTC timestamps), and
+# TIMESTAMP columns are written as Parquet TIMESTAMP(isAdjustedToUTC=true, MICROS): the lake stores
+# instants, the emulator's DuckDB runner writes the same (emulator/jobs/run-manifest.ts).
+SESSION_CONFIG = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.timestampType": "TIMESTAMP_LTZ",
+}
+
+
+def run_job(spark, s3, manifest):
+    """Runs one manifest on a Spark session; returns the JobMetrics it wrote to metricsUri."""
     from pyspark.sql import functions as F
 
-    manifest = read_manifest(argv)
     stage = manifest["stageId"]
-    spark = (
-        SparkSession.builder.appName(f"medallion-{manifest['pipeline']}-{stage}")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-        .getOrCreate()
-    )
-    s3 = boto3.client("s3")
     for job_input in manifest["inputs"]:
         with phase(stage, f"registering input '{job_input['name']}' ({job_input['uri']})"):
             register_input(spark, s3, job_input)
@@ -109,19 +111,37 @@ def main(argv):
         flagged = result.withColumn(FLAG, flag).persist()
         rows_in = flagged.count()
         quarantined = flagged.filter(F.col(FLAG)).count()
-    per_row_reason = predicate is not None and REASON in result.columns
-    output = flagged.filter(~F.col(FLAG)).drop(FLAG, *([REASON] if per_row_reason else []))
-    rejected = flagged.filter(F.col(FLAG)).drop(FLAG)
-    reason_text = F.lit(predicate or "FALSE")
-    rejected = rejected.withColumn(REASON, F.coalesce(F.col(REASON), reason_text) if per_row_reason else reason_text)
-    with phase(stage, f"writing the output ({manifest['outputUri']})"):
-        output.coalesce(1).write.mode("overwrite").parquet(manifest["outputUri"])
-    with phase(stage, f"writing the quarantine ({manifest['quarantineUri']})"):
-        rejected.coalesce(1).write.mode("overwrite").parquet(manifest["quarantineUri"])
+    try:
+        per_row_reason = predicate is not None and REASON in result.columns
+        output = flagged.filter(~F.col(FLAG)).drop(FLAG, *([REASON] if per_row_reason else []))
+        rejected = flagged.filter(F.col(FLAG)).drop(FLAG)
+        reason_text = F.lit(predicate or "FALSE")
+        rejected = rejected.withColumn(
+            REASON, F.coalesce(F.col(REASON), reason_text) if per_row_reason else reason_text
+        )
+        with phase(stage, f"writing the output ({manifest['outputUri']})"):
+            output.coalesce(1).write.mode("overwrite").parquet(manifest["outputUri"])
+        with phase(stage, f"writing the quarantine ({manifest['quarantineUri']})"):
+            rejected.coalesce(1).write.mode("overwrite").parquet(manifest["quarantineUri"])
+    finally:
+        flagged.unpersist()
     metrics = {"rowsIn": rows_in, "rowsOut": rows_in - quarantined, "quarantined": quarantined}
     with phase(stage, f"writing metrics ({manifest['metricsUri']})"):
         bucket, key = split_s3(manifest["metricsUri"])
         s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(metrics).encode(), ContentType="application/json")
+    return metrics
+
+
+def main(argv):
+    import boto3
+    from pyspark.sql import SparkSession
+
+    manifest = read_manifest(argv)
+    builder = SparkSession.builder.appName(f"medallion-{manifest['pipeline']}-{manifest['stageId']}")
+    for key, value in SESSION_CONFIG.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    run_job(spark, boto3.client("s3"), manifest)
     spark.stop()
 
 
