@@ -67,7 +67,9 @@ def phase(stage_id, description):
     try:
         yield
     except Exception as error:  # re-raised with the stage and what the job was doing
-        raise RuntimeError(f"job {stage_id} failed while {description}: {error}") from error
+        # Spark's messages start with a newline and run over many lines: keep their first words readable.
+        reason = " ".join(line.strip() for line in str(error).strip().splitlines()[:3])
+        raise RuntimeError(f"job {stage_id} failed while {description}: {reason}") from error
 
 
 def register_input(spark, s3, job_input):

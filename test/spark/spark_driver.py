@@ -74,7 +74,7 @@ def main(argv):
         try:
             reply({"metrics": sql_runner.run_job(spark, s3, manifest)})
         except Exception as error:  # reported to the test, which decides
-            reply({"error": str(error).splitlines()[0][:2000]})
+            reply({"error": str(error)[:2000]})
     spark.stop()
 
 
