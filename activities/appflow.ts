@@ -1,6 +1,8 @@
 /**
  * AppFlow stage: run an on-demand flow once per logical date, then copy that execution's files from
- * AppFlow's own folder (bronze/saas/_appflow/<flow>/<executionId>/) to the date's snapshot prefix.
+ * where the flow's own S3 destination config puts them (appflow-destination.ts; the shop's flows
+ * write bronze/saas/_appflow/<flow>/<executionId>/) to the date's snapshot prefix, named
+ * part-NNNNN.<fileType>.
  *
  * Start-or-attach: execution records carry no client token, so after StartFlow the activity writes a
  * marker `_medallion/appflow/<flow>/<runKey>.json` with the execution id. A later attempt reads the
@@ -11,14 +13,16 @@
 import {
   type AppflowClient,
   CancelFlowExecutionsCommand,
+  DescribeFlowCommand,
   type ExecutionRecord,
   type ExecutionStatus,
   paginateDescribeFlowExecutionRecords,
   StartFlowCommand,
 } from '@aws-sdk/client-appflow';
 import { FailureType } from '../core/errors';
-import { lakeLayout, parseS3Uri, s3Uri } from '../core/lake-layout';
+import { parseS3Uri, s3Uri } from '../core/lake-layout';
 import type { AppFlowStageInput, StageResult } from '../core/stage-io';
+import { appflowOutput } from './appflow-destination';
 import { activityContext, awsCall, clientRegion } from './aws-call';
 import { detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
@@ -97,6 +101,16 @@ export function createAppFlowActivities(clients: { appflow: AppflowClient; s3: S
         return undefined;
       });
 
+    // The flow's own destination config says where an execution's files are and what they are.
+    // Checked before the flow runs, so a flow medallion cannot read from is refused, not run.
+    const flow = await awsCall(subject(), 'DescribeFlow', (options) =>
+      appflow.send(new DescribeFlowCommand({ flowName }), options),
+    );
+    const layoutProblem = appflowOutput(flow, flowName, 'EXECUTION');
+    if (typeof layoutProblem === 'string') {
+      throw detectedFailure(FailureType.InvalidConfig, subject(), layoutProblem);
+    }
+
     let missing = 0;
     const outcome = await runToTerminal<ExecutionStatusView>({
       service: 'AppFlow',
@@ -172,12 +186,17 @@ export function createAppFlowActivities(clients: { appflow: AppflowClient; s3: S
     const executionId = outcome.runId;
     const result = outcome.status.record?.executionResult;
     const records = Number(result?.recordsProcessed ?? 0);
-    const rawPrefix = `${lakeLayout.appflowRaw(bucket, flowName)}${executionId}/`;
+    const output = appflowOutput(flow, flowName, executionId);
+    if (typeof output === 'string') throw detectedFailure(FailureType.InvalidConfig, subject(), output);
+    const rawPrefix = output.executionPrefix;
+    // Records processed but no file where the flow's config says they go: fail here, not with an
+    // empty snapshot that the silver stage would read as "no accounts".
     if (records > 0) await s3.assertLanded(rawPrefix, 1);
     const copy = await s3.copyPrefix({
       fromPrefix: rawPrefix,
       toPrefix: input.outputPrefix,
       naming: 'numbered',
+      extension: output.extension,
       replace: true,
     });
     return stageResult(identity, outcome, {

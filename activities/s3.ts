@@ -30,6 +30,8 @@ export interface CopyPrefixRequest {
   naming: CopyNaming;
   /** Delete every object below `toPrefix` first, so the target holds exactly the copied set. */
   replace: boolean;
+  /** With 'numbered': the extension every copy gets (e.g. from AppFlow's fileType); default the source's. */
+  extension?: string;
 }
 
 export interface CopyPrefixResult {
@@ -177,7 +179,7 @@ export function createS3Activities(s3: S3Client) {
       const sourceKey = parseS3Uri(sourceUri).key;
       const name =
         request.naming === 'numbered'
-          ? `part-${String(index).padStart(5, '0')}${extensionOf(sourceKey)}`
+          ? `part-${String(index).padStart(5, '0')}${request.extension ?? extensionOf(sourceKey)}`
           : sourceKey.slice(from.key.length);
       const targetKey = `${to.key}${name}`;
       await awsCall(await subject(s3Uri(to.bucket, targetKey)), 'CopyObject', (options) =>

@@ -108,6 +108,23 @@ const appflowFlowSchema = z.object({
   bucket: bucketName,
   seed: z.number().int(),
   durationMs: durationMs.optional(),
+  /**
+   * The flow's S3 destination output, as DescribeFlow shows it (S3DestinationProperties bucketPrefix,
+   * S3OutputFormatConfig): executions write under `<bucketPrefix>/<flow>/[<date path>/]<hierarchy>/`,
+   * objects named without a file extension, as AppFlow names them.
+   */
+  output: z
+    .object({
+      bucketPrefix: z.string().default('bronze/saas/_appflow'),
+      fileType: z
+        .literal('PARQUET', { error: "the emulator's flows write Parquet only: use PARQUET" })
+        .default('PARQUET'),
+      pathPrefixHierarchy: z.array(z.enum(['EXECUTION_ID', 'SCHEMA_VERSION'])).default(['EXECUTION_ID']),
+      prefixType: z.enum(['FILENAME', 'PATH', 'PATH_AND_FILENAME']).optional(),
+      prefixFormat: z.enum(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE']).default('DAY'),
+      aggregationType: z.enum(['None', 'SingleFile']).default('None'),
+    })
+    .prefault({}),
 });
 
 const redshiftDatabasesSchema = z.array(z.string().min(1)).min(1, 'list at least one database');

@@ -2,6 +2,8 @@ import {
   AppflowClient,
   CancelFlowExecutionsCommand,
   ConflictException,
+  DescribeFlowCommand,
+  type DescribeFlowResponse,
   DescribeFlowExecutionRecordsCommand,
   type ExecutionRecord,
   type ExecutionStatus,
@@ -88,9 +90,39 @@ function s3Objects(listing: Record<string, string[]>) {
   }
 }
 
+/** DescribeFlow of an on-demand flow with an S3 destination (appflow/2020-08-23 S3DestinationProperties). */
+function flowWithS3Output(
+  format: NonNullable<
+    NonNullable<
+      NonNullable<DescribeFlowResponse['destinationFlowConfigList']>[number]['destinationConnectorProperties']
+    >['S3']
+  >['s3OutputFormatConfig'],
+  bucketPrefix = 'bronze/saas/_appflow',
+): DescribeFlowResponse {
+  return {
+    flowName: 'shop-accounts',
+    schemaVersion: 3,
+    destinationFlowConfigList: [
+      {
+        connectorType: 'S3',
+        destinationConnectorProperties: {
+          S3: { bucketName: 'lake', bucketPrefix, s3OutputFormatConfig: format },
+        },
+      },
+    ],
+  };
+}
+
 beforeEach(() => {
   appflowMock.reset();
   s3Mock.reset();
+  appflowMock.on(DescribeFlowCommand).resolves(
+    flowWithS3Output({
+      fileType: 'PARQUET',
+      prefixConfig: { pathPrefixHierarchy: ['EXECUTION_ID'] },
+      aggregationConfig: { aggregationType: 'None' },
+    }),
+  );
   appflowMock.on(StartFlowCommand).resolves({ executionId: 'exec-1', flowStatus: 'Active' });
   s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'missing', ...meta }));
   s3Mock.on(PutObjectCommand).resolves({});
@@ -216,6 +248,71 @@ describe('runAppFlowStage', () => {
     // Two pages per poll (the execution is on the second): four polls.
     expect(appflowMock.commandCalls(DescribeFlowExecutionRecordsCommand)).toHaveLength(8);
     expect(appflowMock.commandCalls(CancelFlowExecutionsCommand)).toHaveLength(0);
+  });
+
+  describe("the execution's files, from the flow's own S3 destination config", () => {
+    it('names the copies after fileType: AppFlow objects carry no extension', async () => {
+      executions('Successful');
+      s3Objects({ [rawKey]: [`${rawKey}exec-1-part-1`, `${rawKey}exec-1-part-0`] });
+      await harness().run(runAppFlowStage, input());
+      expect(s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+        `${snapshotKey}part-00000.parquet`,
+        `${snapshotKey}part-00001.parquet`,
+      ]);
+    });
+
+    it('reads the folder the config names: bucketPrefix, then pathPrefixHierarchy in order', async () => {
+      appflowMock.on(DescribeFlowCommand).resolves(
+        flowWithS3Output(
+          {
+            fileType: 'PARQUET',
+            prefixConfig: { pathPrefixHierarchy: ['SCHEMA_VERSION', 'EXECUTION_ID'] },
+          },
+          'appflow-out/',
+        ),
+      );
+      executions('Successful');
+      const folder = 'appflow-out/shop-accounts/3/exec-1/';
+      s3Objects({ [folder]: [`${folder}x`] });
+      const result = await harness().run(runAppFlowStage, input());
+      expect(s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.CopySource)).toEqual([
+        `lake/${folder}x`,
+      ]);
+      expect(result.details).toMatchObject({ rawPrefix: `s3://lake/${folder}`, objectsCopied: 1 });
+    });
+
+    it.each([
+      [
+        { fileType: 'CSV' as const },
+        'writes CSV files (s3OutputFormatConfig.fileType)',
+        'set fileType to PARQUET',
+      ],
+      [{}, 'writes JSON files', 'set fileType to PARQUET'],
+      [
+        {
+          fileType: 'PARQUET' as const,
+          prefixConfig: { prefixType: 'PATH' as const, prefixFormat: 'DAY' as const },
+        },
+        'prefixConfig.prefixType PATH',
+        'use prefixType FILENAME or none',
+      ],
+      [
+        { fileType: 'PARQUET' as const, prefixConfig: { pathPrefixHierarchy: ['SCHEMA_VERSION' as const] } },
+        'no execution folder',
+        'add EXECUTION_ID to pathPrefixHierarchy',
+      ],
+    ])(
+      'refuses a flow whose output it cannot isolate or read (%o), before running it',
+      async (format, what, fix) => {
+        appflowMock.on(DescribeFlowCommand).resolves(flowWithS3Output(format));
+        await expectFailure(harness().run(runAppFlowStage, input()), {
+          type: FailureType.InvalidConfig,
+          nonRetryable: true,
+          messageIncludes: ['AppFlow shop-accounts', what, fix],
+        });
+        expect(appflowMock.commandCalls(StartFlowCommand)).toHaveLength(0);
+      },
+    );
   });
 
   it('fails without retry when records were processed but nothing landed', async () => {

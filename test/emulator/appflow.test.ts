@@ -20,6 +20,18 @@ beforeAll(async () => {
         { name: 'crm-accounts', object: 'accounts', bucket: LAKE, seed: 4 },
         { name: 'crm-slow', object: 'accounts', bucket: LAKE, seed: 1, durationMs: 5_000 },
         { name: 'crm-paged', object: 'contacts', bucket: LAKE, seed: 2 },
+        {
+          name: 'crm-laid-out',
+          object: 'accounts',
+          bucket: LAKE,
+          seed: 6,
+          output: {
+            bucketPrefix: 'appflow-out',
+            pathPrefixHierarchy: ['SCHEMA_VERSION', 'EXECUTION_ID'],
+            prefixType: 'FILENAME',
+            prefixFormat: 'DAY',
+          },
+        },
       ],
     },
   });
@@ -69,12 +81,42 @@ describe('AppFlow', () => {
     const listed = await t.clients.s3.send(
       new ListObjectsV2Command({ Bucket: LAKE, Prefix: `bronze/saas/_appflow/crm-accounts/${executionId}/` }),
     );
+    // AppFlow's objects carry no file-type extension: nothing downstream may assume `.parquet`.
     expect(listed.Contents?.map((c) => c.Key)).toEqual([
-      `bronze/saas/_appflow/crm-accounts/${executionId}/part-00000.parquet`,
+      `bronze/saas/_appflow/crm-accounts/${executionId}/${executionId}-0`,
     ]);
     expect(t.sources.snapshots.at(-1)).toMatchObject({ object: 'accounts', seed: 4 });
     const flow = await t.clients.appflow.send(new DescribeFlowCommand({ flowName: 'crm-accounts' }));
     expect(flow.lastRunExecutionDetails?.mostRecentExecutionStatus).toBe('Successful');
+  });
+
+  // appflow/2020-08-23 S3OutputFormatConfig / PrefixConfig: the flow's own config lays out its output.
+  it("lays out an execution's objects as the flow's S3 output config says, and DescribeFlow shows it", async () => {
+    const flow = await t.clients.appflow.send(new DescribeFlowCommand({ flowName: 'crm-laid-out' }));
+    expect(flow.destinationFlowConfigList?.[0]?.destinationConnectorProperties?.S3).toMatchObject({
+      bucketName: LAKE,
+      bucketPrefix: 'appflow-out',
+      s3OutputFormatConfig: {
+        fileType: 'PARQUET',
+        prefixConfig: {
+          prefixType: 'FILENAME',
+          prefixFormat: 'DAY',
+          pathPrefixHierarchy: ['SCHEMA_VERSION', 'EXECUTION_ID'],
+        },
+        aggregationConfig: { aggregationType: 'None' },
+      },
+    });
+    const { executionId } = await t.clients.appflow.send(
+      new StartFlowCommand({ flowName: 'crm-laid-out', clientToken: 'laid-out-1' }),
+    );
+    const done = await untilStatus('crm-laid-out', executionId!, ['Successful', 'Error']);
+    const day = done.startedAt!.toISOString().slice(0, 10);
+    const listed = await t.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: LAKE, Prefix: 'appflow-out/' }),
+    );
+    expect(listed.Contents?.map((c) => c.Key)).toEqual([
+      `appflow-out/crm-laid-out/1/${executionId}/${day}-${executionId}-0`,
+    ]);
   });
 
   it('is idempotent on clientToken', async () => {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { lakeLayout } from '../../../core/lake-layout';
 import type { AppFlowFlowConfig } from '../../emulator-config';
 import { AwsError } from '../../http/aws-error';
 import { paginate } from '../../http/pagination';
@@ -10,6 +9,7 @@ import { uuid } from '../../runtime/ids';
 import type { StateFile } from '../../runtime/state-file';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
 import type { ServiceContext } from '../service-context';
+import { executionFolderUri, nameLikeAppFlow } from './flow-output';
 import { flowView } from './flow-view';
 
 export type FlowExecutionStatus = 'InProgress' | 'Successful' | 'Error' | 'CancelStarted' | 'Canceled';
@@ -204,13 +204,20 @@ export class FlowExecutions {
       let error = execution.scriptedFailure;
       if (error === undefined) {
         try {
+          const outputUri = executionFolderUri(flow, execution.executionId, execution.startedAt, 1);
           const result = await this.ctx.sources.writeAppFlowSnapshot({
             seed: flow.seed,
             object: flow.object,
             asOfUtc: new Date(execution.asOfMs),
-            outputUri: `${lakeLayout.appflowRaw(flow.bucket, flow.name)}${execution.executionId}/`,
+            outputUri,
             resolve: this.ctx.lake.resolve,
           });
+          await nameLikeAppFlow(
+            this.ctx.lake.resolve(outputUri),
+            flow,
+            execution.executionId,
+            execution.startedAt,
+          );
           execution.recordsProcessed = result.recordsProcessed;
           execution.bytesWritten = result.bytesWritten;
         } catch (cause) {

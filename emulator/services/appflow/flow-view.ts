@@ -35,11 +35,16 @@ export function flowView({
         destinationConnectorProperties: {
           S3: {
             bucketName: flow.bucket,
-            bucketPrefix: 'bronze/saas/_appflow',
+            bucketPrefix: flow.output.bucketPrefix,
             s3OutputFormatConfig: {
-              fileType: 'PARQUET',
-              prefixConfig: { pathPrefixHierarchy: ['EXECUTION_ID'] },
-              aggregationConfig: { aggregationType: 'None' },
+              fileType: flow.output.fileType,
+              prefixConfig: {
+                ...(flow.output.prefixType
+                  ? { prefixType: flow.output.prefixType, prefixFormat: flow.output.prefixFormat }
+                  : {}),
+                pathPrefixHierarchy: flow.output.pathPrefixHierarchy,
+              },
+              aggregationConfig: { aggregationType: flow.output.aggregationType },
               preserveSourceDataTyping: true,
             },
           },
