@@ -9,11 +9,15 @@ import {
   GetJobRunCommand,
   type JobRun,
   type JobRunState,
+  paginateListJobRuns,
   StartJobRunCommand,
 } from '@aws-sdk/client-emr-serverless';
+import { ApplicationFailure } from '@temporalio/activity';
+import { isDeepStrictEqual } from 'node:util';
+import { FailureType } from '../core/errors';
 import type { EmrServerlessStageInput, StageResult } from '../core/stage-io';
 import { awsCall, clientRegion } from './aws-call';
-import type { FailureSubject } from './aws-errors';
+import { awsErrorCodeOf, detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
 import { readJobMetrics } from './job-metrics';
 import { type RunPhase, runToTerminal } from './poll-run';
@@ -39,6 +43,8 @@ export const EMR_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
 
 export const EMR_RUN_KEY_TAG = 'medallion_run_key';
 export const EMR_STOP_WAIT_MS = 10 * 60_000;
+/** Slack between the worker's clock (the plan time) and EMR's (createdAt) in the run look-up. */
+export const EMR_LOOKUP_CLOCK_SKEW_MS = 15 * 60_000;
 
 const emrInputSchema = z.object({
   kind: z.literal('emr-serverless'),
@@ -75,6 +81,54 @@ export function createEmrServerlessActivities(clients: {
       };
     };
 
+    const getRun = async (runId: string) => {
+      const response = await awsCall(subject(runId), 'GetJobRun', (options) =>
+        emrServerless.send(new GetJobRunCommand({ applicationId, jobRunId: runId }), options),
+      );
+      if (!response.jobRun)
+        throw new Error(`EMR Serverless GetJobRun ${applicationId}/${runId} returned no jobRun`);
+      return response.jobRun;
+    };
+
+    // A clientToken names one request: if the run it names was started with other job arguments (the
+    // stage's manifest changed between attempts of one generation: a deploy, or a reset that planned
+    // again), attaching would report another job's output as this stage's. Refuse with the run's id.
+    const checkSameRequest = (run: JobRun) => {
+      if (isDeepStrictEqual(run.jobDriver?.sparkSubmit?.entryPointArguments ?? [], input.entryPointArguments))
+        return;
+      throw detectedFailure(
+        FailureType.InvalidConfig,
+        subject(run.jobRunId),
+        `run ${run.jobRunId} (${run.state}) was started for this stage's run key ${identity.runKey} with other ` +
+          'job arguments (the manifest changed since it started). medallion does not attach to a run of another ' +
+          'manifest: let that run end or cancel it, then rerun the date so the stage gets a fresh run key',
+        run.state,
+      );
+    };
+
+    // Runs of this application created since the plan, carrying this stage's run key tag.
+    const findRunByKey = () =>
+      awsCall(subject(), 'ListJobRuns', async (options) => {
+        const createdAtAfter =
+          identity.plannedAt === undefined
+            ? undefined
+            : new Date(Date.parse(identity.plannedAt) - EMR_LOOKUP_CLOCK_SKEW_MS);
+        const pages = paginateListJobRuns(
+          { client: emrServerless },
+          { applicationId, ...(createdAtAfter ? { createdAtAfter } : {}) },
+          options,
+        );
+        for await (const page of pages) {
+          for (const summary of page.jobRuns ?? []) {
+            if (summary.name !== jobName || !summary.id) continue;
+            const run = await getRun(summary.id);
+            if (run.tags?.[EMR_RUN_KEY_TAG] === identity.runKey) return run;
+          }
+        }
+        return undefined;
+      });
+
+    let requestChecked = false;
     const outcome = await runToTerminal<JobRun>({
       service: 'EMR Serverless',
       job: jobName,
@@ -84,38 +138,51 @@ export function createEmrServerlessActivities(clients: {
       // The clientToken makes StartJobRun itself the attach: a repeated token returns the earlier run.
       findExisting: () => Promise.resolve(undefined),
       start: async () => {
-        const response = await awsCall(subject(), 'StartJobRun', (options) =>
-          emrServerless.send(
-            new StartJobRunCommand({
-              applicationId,
-              executionRoleArn: input.executionRoleArn,
-              clientToken: identity.runKey,
-              name: jobName,
-              jobDriver: {
-                sparkSubmit: {
-                  entryPoint: input.entryPoint,
-                  entryPointArguments: input.entryPointArguments,
-                  ...(input.sparkSubmitParameters
-                    ? { sparkSubmitParameters: input.sparkSubmitParameters }
-                    : {}),
+        let jobRunId: string | undefined;
+        try {
+          const response = await awsCall(subject(), 'StartJobRun', (options) =>
+            emrServerless.send(
+              new StartJobRunCommand({
+                applicationId,
+                executionRoleArn: input.executionRoleArn,
+                clientToken: identity.runKey,
+                name: jobName,
+                jobDriver: {
+                  sparkSubmit: {
+                    entryPoint: input.entryPoint,
+                    entryPointArguments: input.entryPointArguments,
+                    ...(input.sparkSubmitParameters
+                      ? { sparkSubmitParameters: input.sparkSubmitParameters }
+                      : {}),
+                  },
                 },
-              },
-              tags: { [EMR_RUN_KEY_TAG]: identity.runKey },
-            }),
-            options,
-          ),
-        );
-        if (!response.jobRunId)
-          throw new Error(`EMR Serverless StartJobRun for ${jobName} returned no jobRunId`);
-        return { runId: response.jobRunId };
+                tags: { [EMR_RUN_KEY_TAG]: identity.runKey },
+              }),
+              options,
+            ),
+          );
+          jobRunId = response.jobRunId;
+        } catch (error) {
+          // A ConflictException may mean the token already names a run of another request: find it.
+          if (!(error instanceof ApplicationFailure) || awsErrorCodeOf(error) !== 'ConflictException')
+            throw error;
+          const earlier = await findRunByKey();
+          if (!earlier?.jobRunId) throw error;
+          checkSameRequest(earlier);
+          return { runId: earlier.jobRunId, startedAt: earlier.createdAt, attached: true };
+        }
+        if (!jobRunId) throw new Error(`EMR Serverless StartJobRun for ${jobName} returned no jobRunId`);
+        return { runId: jobRunId };
       },
+      // A repeated token may also be answered with the earlier run as it was started: the first status
+      // call checks that the run is the one this request describes.
       describe: async (runId) => {
-        const response = await awsCall(subject(runId), 'GetJobRun', (options) =>
-          emrServerless.send(new GetJobRunCommand({ applicationId, jobRunId: runId }), options),
-        );
-        if (!response.jobRun)
-          throw new Error(`EMR Serverless GetJobRun ${applicationId}/${runId} returned no jobRun`);
-        return response.jobRun;
+        const run = await getRun(runId);
+        if (!requestChecked) {
+          checkSameRequest(run);
+          requestChecked = true;
+        }
+        return run;
       },
       stateOf: (run) => run.state ?? 'UNKNOWN',
       phaseOf: (run) => (run.state ? EMR_JOB_PHASES[run.state] : undefined) ?? 'running',

@@ -6,6 +6,8 @@ import {
   GetJobRunCommand,
   InternalServerException,
   type JobRun,
+  type JobRunSummary,
+  ListJobRunsCommand,
   type JobRunState,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
@@ -72,10 +74,21 @@ function run(state: JobRunState, stateDetails = ''): { jobRun: JobRun } {
       state,
       stateDetails,
       releaseLabel: 'emr-7.0.0',
-      jobDriver: undefined,
+      jobDriver: {
+        sparkSubmit: {
+          entryPoint: 's3://code/sql_runner.py',
+          entryPointArguments: ['--manifest', '{"sql":"select 1"}'],
+        },
+      },
+      tags: { medallion_run_key: gold.runKey },
       totalResourceUtilization: { vCPUHour: 1.5, memoryGBHour: 6 },
     },
   };
+}
+
+function summary(id: string, name: string): JobRunSummary {
+  const { jobRun } = run('RUNNING');
+  return { ...jobRun, id, name, type: 'Spark' };
 }
 
 function states(...list: [JobRunState, string?][]) {
@@ -89,6 +102,7 @@ beforeEach(() => {
   emrMock.reset();
   s3Mock.reset();
   emrMock.on(StartJobRunCommand).resolves({ applicationId: '00fabc123', jobRunId: 'run-1', arn: 'arn' });
+  emrMock.on(ListJobRunsCommand).resolves({ jobRuns: [] });
   s3Mock.on(GetObjectCommand).resolves(jsonBody({ rowsIn: 5, rowsOut: 5, quarantined: 0 }));
 });
 
@@ -160,6 +174,61 @@ describe('runEmrServerlessStage', () => {
     });
     expect(emrMock.commandCalls(GetJobRunCommand)).toHaveLength(5);
     expect(emrMock.commandCalls(CancelJobRunCommand)).toHaveLength(0);
+  });
+
+  // emr-serverless/2021-07-13 StartJobRunRequest.clientToken (idempotencyToken): "Its value must be
+  // unique for each request". Reusing it for a changed request is answered with StartJobRun's
+  // ConflictException ("conflict in the current state of the resource"; the emulator does so), or with
+  // the earlier run: either way the earlier run is of another manifest and must not be attached to.
+  describe('the run key names a run started with another manifest', () => {
+    const otherManifest = (): { jobRun: JobRun } => {
+      const earlier = run('RUNNING');
+      earlier.jobRun.jobDriver = {
+        sparkSubmit: {
+          entryPoint: 's3://code/sql_runner.py',
+          entryPointArguments: ['--manifest', '{"sql":"select 0"}'],
+        },
+      };
+      return earlier;
+    };
+
+    it('on ConflictException finds that run by its run key tag and refuses it, naming the run and the fix', async () => {
+      emrMock
+        .on(StartJobRunCommand)
+        .rejects(new ConflictException({ message: 'clientToken reused', ...meta }));
+      emrMock.on(ListJobRunsCommand).resolves({
+        jobRuns: [summary('run-0', 'other_stage'), summary('run-1', 'gold_daily_sales')],
+      });
+      emrMock.on(GetJobRunCommand).resolves(otherManifest());
+      const identityWithPlan = { ...gold, plannedAt: '2024-05-03T02:00:00.000Z' };
+      await expectFailure(harness().run(runEmrServerlessStage, input({ identity: identityWithPlan })), {
+        type: FailureType.InvalidConfig,
+        nonRetryable: true,
+        messageIncludes: ["run run-1 (RUNNING) was started for this stage's run key", 'rerun the date'],
+      });
+      expect(emrMock.commandCalls(ListJobRunsCommand)[0]!.args[0].input).toMatchObject({
+        applicationId: '00fabc123',
+        createdAtAfter: new Date('2024-05-03T01:45:00.000Z'),
+      });
+      expect(emrMock.commandCalls(GetJobRunCommand).map((c) => c.args[0].input.jobRunId)).toEqual(['run-1']);
+    });
+
+    it('on ConflictException attaches to the run of the same request (a conflict of another kind)', async () => {
+      emrMock.on(StartJobRunCommand).rejects(new ConflictException({ message: 'busy', ...meta }));
+      emrMock.on(ListJobRunsCommand).resolves({ jobRuns: [summary('run-1', 'gold_daily_sales')] });
+      states(['SUCCESS']);
+      const result = await harness().run(runEmrServerlessStage, input());
+      expect(result).toMatchObject({ awsRunId: 'run-1', attached: true, awsState: 'SUCCESS' });
+    });
+
+    it('refuses a replayed run of another request on the first status call', async () => {
+      emrMock.on(GetJobRunCommand).resolves(otherManifest());
+      await expectFailure(harness().run(runEmrServerlessStage, input()), {
+        type: FailureType.InvalidConfig,
+        nonRetryable: true,
+        messageIncludes: ['other job arguments'],
+      });
+    });
   });
 
   it('resumes from heartbeat details without StartJobRun', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CancelJobRunCommand,
+  ConflictException,
   GetApplicationCommand,
   GetJobRunCommand,
   type JobRun,
@@ -146,6 +147,24 @@ describe('EMR Serverless', () => {
       .startCalls({ service: 'emr-serverless', operation: 'StartJobRun' })
       .filter((c) => c.idempotencyKey === 'same-token');
     expect(calls.map((c) => c.outcome)).toEqual(['started', 'replayed']);
+  });
+
+  // emr-serverless/2021-07-13 StartJobRunRequest.clientToken: "Its value must be unique for each
+  // request"; StartJobRun's ConflictException (HTTP 409): "conflict in the current state of the resource".
+  it('answers a clientToken reused for a changed request with ConflictException 409, naming the earlier run', async () => {
+    const first = await start('token-changed', {
+      jobDriver: { sparkSubmit: { entryPoint: 'x.py', entryPointArguments: [EMR_MANIFEST_FLAG, '{"v":1}'] } },
+    });
+    const error = (await start('token-changed', {
+      jobDriver: { sparkSubmit: { entryPoint: 'x.py', entryPointArguments: [EMR_MANIFEST_FLAG, '{"v":2}'] } },
+    }).catch((e: unknown) => e)) as ConflictException;
+    expect(error).toBeInstanceOf(ConflictException);
+    expect(error.$metadata.httpStatusCode).toBe(409);
+    expect(error.message).toContain(first.jobRunId);
+    const calls = t.emulator.admin
+      .startCalls({ service: 'emr-serverless', operation: 'StartJobRun' })
+      .filter((c) => c.idempotencyKey === 'token-changed');
+    expect(calls.map((c) => c.outcome)).toEqual(['started', 'rejected']);
   });
 
   it('fails a run whose SQL fails, with the error in stateDetails', async () => {

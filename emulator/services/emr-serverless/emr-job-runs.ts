@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { EMR_MANIFEST_FLAG } from '../../../core/job-manifest';
 import type { EmrApplicationConfig } from '../../emulator-config';
@@ -127,6 +128,17 @@ export class EmrJobRuns {
     const runs = this.runs.runsOf(app.id);
     const earlier = runs.find((r) => r.clientToken === request.clientToken);
     if (earlier) {
+      // clientToken "must be unique for each request" (StartJobRunRequest): a repeat of the same request
+      // gets the earlier run; the token reused for another request gets StartJobRun's documented
+      // ConflictException (HTTP 409), never a silent attach to a run of other work.
+      if (!sameRequest(earlier, request)) {
+        await record('rejected', earlier.id, 'ConflictException');
+        throw new AwsError(
+          'ConflictException',
+          `clientToken ${request.clientToken} was already used for job run ${earlier.id} with a different request`,
+          409,
+        );
+      }
       await record('replayed', earlier.id);
       return this.startResponse(earlier);
     }
@@ -391,6 +403,18 @@ export class EmrJobRuns {
       queuedDurationMilliseconds: 0,
     };
   }
+}
+
+/** Whether a StartJobRun request repeats the one that started `run` (everything but the token). */
+function sameRequest(run: EmrJobRunRecord, request: z.infer<typeof startJobRunBody>): boolean {
+  return (
+    run.executionRole === request.executionRoleArn &&
+    isDeepStrictEqual(run.jobDriver, request.jobDriver) &&
+    isDeepStrictEqual(run.configurationOverrides, request.configurationOverrides) &&
+    isDeepStrictEqual(run.tags, request.tags ?? {}) &&
+    run.name === request.name &&
+    run.executionTimeoutMinutes === (request.executionTimeoutMinutes ?? 720)
+  );
 }
 
 /** The JSON after `--manifest` in the Spark entry point arguments, if the flag is there. */
