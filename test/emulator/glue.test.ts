@@ -19,9 +19,9 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { GLUE_MANIFEST_ARGUMENT, GLUE_RUN_KEY_ARGUMENT, type JobManifest } from '../../core/job-manifest';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { FAST_TIMING, LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
 
 let t: TestEmulator;
 
@@ -299,7 +299,15 @@ describe('Glue crawlers', () => {
   // SUCCEEDED | CANCELLED | FAILED). moto implements it too; the emulator did not, so a cancelled
   // stage could not stop its crawl locally.
   it('stops a running crawl: STOPPING, then READY with LastCrawl CANCELLED; refuses when not running', async () => {
-    const glue = t.clients.glue;
+    // Its own emulator whose settling phases last long enough to be observed on a loaded machine
+    // (the shared one's 20 ms STOPPING phase is often over before the next call arrives).
+    const slow = await startTestEmulator({
+      timing: { ...FAST_TIMING, transitionMs: 1_500 },
+      s3: { buckets: [LAKE] },
+      glue: { crawlers: [{ name: 'silver-crawler', s3Targets: [`s3://${LAKE}/silver/`], durationMs: 150 }] },
+    });
+    onTestFinished(() => slow.close());
+    const glue = slow.clients.glue;
     await glue.send(new StartCrawlerCommand({ Name: 'silver-crawler' }));
     await glue.send(new StopCrawlerCommand({ Name: 'silver-crawler' }));
     expect((await glue.send(new GetCrawlerCommand({ Name: 'silver-crawler' }))).Crawler?.State).toBe(

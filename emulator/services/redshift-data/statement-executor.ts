@@ -75,6 +75,8 @@ export class StatementExecutor {
     this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, async () => {
       this.touch(record, 'PICKED');
       await this.records.save(record);
+      // A CancelStatement during that save has ended the statement: it must not start.
+      if (record.status !== 'PICKED') return;
       this.ctx.scheduler.at(this.key(record), this.ctx.clock.now() + step, () => this.execute(active));
     });
   }
@@ -136,7 +138,7 @@ export class StatementExecutor {
 
   private async execute(active: ActiveStatement): Promise<void> {
     const { record } = active;
-    if (this.active.get(record.id) !== active) return;
+    if (this.active.get(record.id) !== active || record.status !== 'PICKED') return;
     this.touch(record, 'STARTED');
     record.startedAt = this.ctx.clock.now();
     await this.records.save(record);
