@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetJobRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { startDailyRun } from '../../cli/daily-runs';
 import type { DailyRunReport } from '../../core/run-report';
 import { searchAttributeKeys } from '../../core/search-attributes';
+import { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from '../../workflows';
 import { startTestStack, type TestStack } from '../replay/local-stack-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
+const DOCS_SHOTS = path.resolve(__dirname, '../../docs/ui');
 const hasChromium = existsSync(CHROMIUM);
 const skipNote = hasChromium
   ? ''
@@ -41,8 +44,58 @@ describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`,
   let shotsDir: string;
   const ui = () => `${t.devServer.uiUrl}/namespaces/default`;
 
-  async function shot(name: string): Promise<void> {
+  /**
+   * A full-page screenshot in the temporary folder; with `docs`, also the visible part, at a small
+   * size, under docs/ui/ when MEDALLION_UI_DOCS=1 (how the README's pictures are regenerated).
+   */
+  async function shot(name: string, options: { docs?: boolean } = {}): Promise<void> {
     await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+    if (options.docs && process.env.MEDALLION_UI_DOCS === '1')
+      await page.screenshot({
+        path: path.join(DOCS_SHOTS, `${name}.png`),
+        scale: 'css',
+        clip: { x: 64, y: 60, width: 1216, height: 480 },
+      });
+  }
+
+  /** Fills the "Start Workflow" form (workflow id, task queue, type, one JSON object) and submits it. */
+  async function startFromForm(
+    workflowId: string,
+    workflowType: string,
+    json: string,
+    shotName: string,
+    shotOptions: { docs?: boolean } = {},
+  ) {
+    await openWorkflowList('');
+    await page
+      .getByRole('link', { name: 'Start Workflow' })
+      .or(page.getByRole('button', { name: 'Start Workflow' }))
+      .first()
+      .click();
+    await page.getByText('Start a Workflow').first().waitFor();
+    await page.locator('#workflowId').fill(workflowId);
+    await page.locator('#taskQueue').fill(t.taskQueue);
+    await page.locator('#workflowType').fill(workflowType);
+    const input = page.locator('.cm-content').first();
+    await input.click();
+    await input.fill(json);
+    // Leaving the editor reformats the JSON and moves the button: click it once the form settled.
+    await page.locator('#workflowType').click();
+    await page.getByText(`"pipeline": "shop"`).first().waitFor();
+    await shot(shotName, shotOptions);
+    await page.getByRole('button', { name: 'Start Workflow' }).click();
+    const handle = t.stack.client.workflow.getHandle(workflowId);
+    await expect
+      .poll(
+        () =>
+          handle.describe().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    return handle;
   }
 
   function openWorkflowList(query: string): Promise<Response | null> {
@@ -88,6 +141,11 @@ describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`,
     await expect(page.getByText('No Results').count()).resolves.toBe(0);
     await shot('workflows-filtered');
 
+    // The logical date is a Keyword: `=` on the date as people write it.
+    await openWorkflowList('MedallionLogicalDate = "2026-01-15"');
+    await page.getByRole('link', { name: 'shop/2026-01-15' }).first().waitFor();
+    await shot('workflows-by-date');
+
     await openWorkflowList('MedallionPipeline="shop" AND MedallionStatus="failed"');
     await page.getByText('No Results').first().waitFor();
     await expect(page.getByRole('link', { name: 'shop/2026-01-15' }).count()).resolves.toBe(0);
@@ -108,37 +166,12 @@ describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`,
   });
 
   it('starts a day from the "Start Workflow" form with one JSON object as input', async () => {
-    await openWorkflowList('');
-    await page.getByRole('link', { name: 'shop/2026-01-15' }).first().waitFor();
-    await page
-      .getByRole('link', { name: 'Start Workflow' })
-      .or(page.getByRole('button', { name: 'Start Workflow' }))
-      .first()
-      .click();
-    await page.getByText('Start a Workflow').first().waitFor();
-    await page.locator('#workflowId').fill('shop/2026-01-16');
-    await page.locator('#taskQueue').fill(t.taskQueue);
-    await page.locator('#workflowType').fill('dailyPipeline');
-    const input = page.locator('.cm-content').first();
-    await input.click();
-    await input.fill('{"pipeline": "shop", "logicalDate": "2026-01-16"}');
-    // Leaving the editor reformats the JSON and moves the button: click it once the form settled.
-    await page.locator('#workflowType').click();
-    await page.getByText('"logicalDate": "2026-01-16"').first().waitFor();
-    await shot('start-workflow-form');
-    await page.getByRole('button', { name: 'Start Workflow' }).click();
-
-    const handle = t.stack.client.workflow.getHandle('shop/2026-01-16');
-    await expect
-      .poll(
-        () =>
-          handle.describe().then(
-            () => true,
-            () => false,
-          ),
-        { timeout: 20_000 },
-      )
-      .toBe(true);
+    const handle = await startFromForm(
+      'shop/2026-01-16',
+      'dailyPipeline',
+      '{"pipeline": "shop", "logicalDate": "2026-01-16"}',
+      'start-workflow-form',
+    );
     const report = (await handle.result()) as DailyRunReport;
     expect(report).toMatchObject({ pipeline: 'shop', logicalDate: '2026-01-16', status: 'succeeded' });
     const description = await handle.describe();
@@ -147,4 +180,58 @@ describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`,
     await page.getByText('Completed', { exact: true }).first().waitFor();
     await shot('started-from-ui');
   }, 60_000);
+
+  it('backfills a range typed into Start Workflow; pause, resume, and Cancel ends it Cancelled with its Glue jobs stopped', async () => {
+    // Glue jobs take a minute, so the backfill is still at work when the person cancels it.
+    await t.stack.emulator.admin.setDuration({ service: 'glue', name: '*', ms: 60_000 });
+    const workflowId = 'shop/backfill/2026-01-17..2026-01-19';
+    const handle = await startFromForm(
+      workflowId,
+      'backfill',
+      '{"pipeline": "shop", "from": "2026-01-17", "to": "2026-01-19", "maxConcurrent": 2}',
+      'backfill-start-form',
+      { docs: true },
+    );
+    const glueStarts = () =>
+      t.stack.emulator.admin.startCalls({ service: 'glue', operation: 'StartJobRun', outcome: 'started' });
+    const before = glueStarts().length;
+    await expect.poll(() => glueStarts().length - before, { timeout: 60_000 }).toBeGreaterThan(0);
+
+    await handle.signal(pauseBackfillSignal);
+    await expect.poll(() => handle.query(backfillProgressQuery).then((p) => p.status)).toBe('paused');
+    await page.goto(`${ui()}/workflows/${encodeURIComponent(workflowId)}`);
+    await page.getByText('Running', { exact: true }).first().waitFor();
+    await shot('backfill-paused', { docs: true });
+    await handle.signal(resumeBackfillSignal);
+    await expect.poll(() => handle.query(backfillProgressQuery).then((p) => p.status)).toBe('running');
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Request Cancellation' }).first().click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /confirm/i })
+      .click();
+    await page.getByText('Canceled', { exact: true }).first().waitFor({ timeout: 60_000 });
+    await shot('backfill-cancelled', { docs: true });
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+
+    // Every Glue run the backfill started was stopped, as the emulator (Glue GetJobRun) tells.
+    const glue = new GlueClient({
+      endpoint: t.stack.emulator.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const runs = glueStarts().slice(before);
+    const states = await Promise.all(
+      runs.map((c) =>
+        glue
+          .send(new GetJobRunCommand({ JobName: c.resource, RunId: c.runId! }))
+          .then((r) => r.JobRun?.JobRunState),
+      ),
+    );
+    expect(states.length).toBeGreaterThan(0);
+    expect(states.every((state) => state === 'STOPPED' || state === 'SUCCEEDED')).toBe(true);
+    expect(states).toContain('STOPPED');
+    await t.stack.emulator.admin.resetScript();
+  }, 180_000);
 });
