@@ -21,10 +21,12 @@ COPY schedules ./schedules
 RUN node_modules/.bin/tsx workers/build-workflow-bundle.ts dist/workflow-bundle.js
 ENV MEDALLION_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 ENV MEDALLION_MONITORING_PORT=9464
+ENV MEDALLION_SDK_METRICS_PORT=9465
 
 # The node image's unprivileged user; the app's files stay root-owned and read-only to it.
 USER node
-EXPOSE 9464
+# /healthz and medallion's /metrics; the Temporal SDK's Prometheus metrics.
+EXPOSE 9464 9465
 # Healthy = the worker polls and its Temporal server answers a gRPC health check (workers/health-server.ts).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.MEDALLION_MONITORING_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node_modules/.bin/tsx", "workers/main.ts"]

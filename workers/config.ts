@@ -32,13 +32,17 @@ export const workerConfigSchema = z.object({
       maxConcurrentWorkflowTaskExecutions: z.number().int().min(1).default(40),
     })
     .default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40 }),
-  /** The worker's own HTTP endpoint: GET /healthz (the image's health check). */
+  /**
+   * The worker's own HTTP endpoint on `port`: GET /healthz (the image's health check) and GET /metrics
+   * (medallion's Prometheus metrics); the Temporal SDK's Prometheus metrics on `sdkMetricsPort` (0: off).
+   */
   monitoring: z
     .object({
       host: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(9464),
+      sdkMetricsPort: z.number().int().min(0).max(65535).default(9465),
     })
-    .default({ host: '0.0.0.0', port: 9464 }),
+    .default({ host: '0.0.0.0', port: 9464, sdkMetricsPort: 9465 }),
   environment: environmentSchema,
 });
 
@@ -63,17 +67,20 @@ export function parseWorkerConfig(
     },
     monitoring: {
       ...config.monitoring,
-      ...(env.MEDALLION_MONITORING_PORT ? { port: monitoringPort(env.MEDALLION_MONITORING_PORT) } : {}),
+      ...(env.MEDALLION_MONITORING_PORT
+        ? { port: monitoringPort('MEDALLION_MONITORING_PORT', env.MEDALLION_MONITORING_PORT) }
+        : {}),
+      ...(env.MEDALLION_SDK_METRICS_PORT
+        ? { sdkMetricsPort: monitoringPort('MEDALLION_SDK_METRICS_PORT', env.MEDALLION_SDK_METRICS_PORT) }
+        : {}),
     },
   };
 }
 
-function monitoringPort(value: string): number {
+function monitoringPort(variable: string, value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(
-      `MEDALLION_MONITORING_PORT=${value} is not a TCP port: use a whole number from 0 to 65535`,
-    );
+    throw new Error(`${variable}=${value} is not a TCP port: use a whole number from 0 to 65535`);
   }
   return port;
 }

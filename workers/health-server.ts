@@ -1,12 +1,14 @@
 /**
  * The worker's HTTP endpoint. GET /healthz answers 200 only while the worker is polling and its
  * Temporal server answers a gRPC health check, so an orchestrator restarts a worker that is stuck
- * or cut off; anything else is 503 with the reason. The image's HEALTHCHECK calls it.
+ * or cut off; anything else is 503 with the reason. The image's HEALTHCHECK calls it. GET /metrics
+ * serves medallion's Prometheus metrics (workers/metrics.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { grpc } from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
 
 const { SERVING } = grpc.health.v1.HealthCheckResponse.ServingStatus;
 
@@ -45,10 +47,19 @@ export async function startHealthServer(
   host: string,
   port: number,
   health: () => Promise<Health>,
+  registry?: Registry,
 ): Promise<HealthServer> {
   const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/metrics' && registry) {
+      registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (error: unknown) =>
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
+      );
+      return;
+    }
     if (request.method !== 'GET' || request.url !== '/healthz') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('GET /healthz\n');
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('GET /healthz or /metrics\n');
       return;
     }
     health().then(

@@ -4,10 +4,12 @@
  * path. A worker restart never cancels AWS work: running activities are picked up by the next worker.
  */
 import { Command } from 'commander';
+import { Runtime } from '@temporalio/worker';
 import { loadWorkerConfigFile } from './config';
 import { createMedallionWorker } from './worker';
 import { logger } from './logger';
 import { checkHealth, startHealthServer } from './health-server';
+import { WorkerMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const program = new Command('medallion-worker')
@@ -18,15 +20,24 @@ async function main(): Promise<void> {
     throw new Error('no config: pass --config <path> or set MEDALLION_CONFIG (see config/aws.example.yaml)');
   }
   const config = loadWorkerConfigFile(configPath);
-  const { worker, connection } = await createMedallionWorker(config);
-  const { host, port } = config.monitoring;
-  const health = await startHealthServer(host, port, () => checkHealth(worker, connection));
+  const { host, port, sdkMetricsPort } = config.monitoring;
+  // Before any connection: the runtime's telemetry is fixed when it is installed.
+  Runtime.install({
+    ...(sdkMetricsPort > 0
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${sdkMetricsPort}` } } } }
+      : {}),
+  });
+  const metrics = new WorkerMetrics();
+  const { worker, connection } = await createMedallionWorker(config, {}, metrics);
+  const health = await startHealthServer(host, port, () => checkHealth(worker, connection), metrics.registry);
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
       address: config.temporal.address,
       environment: config.environment.name,
       healthz: `http://${host}:${health.port}/healthz`,
+      metrics: `http://${host}:${health.port}/metrics`,
+      ...(sdkMetricsPort > 0 ? { sdkMetrics: `http://${host}:${sdkMetricsPort}/metrics` } : {}),
     },
     'medallion worker polling',
   );

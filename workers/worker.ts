@@ -19,6 +19,7 @@ import type { WorkerConfig } from './config';
 import { ensureSearchAttributes } from './search-attributes';
 import { connectionOptions } from './temporal-connection';
 import { WORKFLOWS_PATH } from './workflow-bundle';
+import { countingAwsCalls, measuringStages, type WorkerMetrics } from './metrics';
 
 export { WORKFLOWS_PATH };
 
@@ -47,10 +48,22 @@ export function workflowCode(
  */
 export const WORKER_HEARTBEAT_THROTTLE = '5s';
 
-export function buildActivities(config: WorkerConfig, pipelines: Record<string, PipelineSpec>) {
-  const clients = buildAwsClients(config.environment);
+/** The worker's activities; with `metrics`, each stage attempt and AWS call is measured. */
+export function buildActivities(
+  config: WorkerConfig,
+  pipelines: Record<string, PipelineSpec>,
+  metrics?: WorkerMetrics,
+) {
+  const built = buildAwsClients(config.environment);
+  const clients = metrics ? countingAwsCalls(built, metrics) : built;
   const runState = new RunStateStore(clients.s3, config.environment.lakeBucket);
-  return assembleActivities(createActivities(clients), runState, config.environment, pipelines);
+  const stages = createActivities(clients);
+  return assembleActivities(
+    metrics ? measuringStages(stages, metrics) : stages,
+    runState,
+    config.environment,
+    pipelines,
+  );
 }
 
 /** Everything the worker registers around the stage activities: planning, done markers, backfill. */
@@ -76,6 +89,7 @@ export interface StartedWorker {
 export async function createMedallionWorker(
   config: WorkerConfig,
   overrides: Partial<WorkerOptions> = {},
+  metrics?: WorkerMetrics,
 ): Promise<StartedWorker> {
   const pipelines = loadPipelines();
   const options = connectionOptions(config);
@@ -91,7 +105,7 @@ export async function createMedallionWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowCode(),
-    activities: buildActivities(config, pipelines),
+    activities: buildActivities(config, pipelines, metrics),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
     maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,

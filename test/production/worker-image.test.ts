@@ -17,11 +17,13 @@ import { stringify } from 'yaml';
 import { followRun, startDailyRun } from '../../cli/daily-runs';
 import { type DevServer, startDevServer } from '../../cli/local/dev-server';
 import { dayWindowUtc } from '../../core/dates';
+import type { DailyRunReport } from '../../core/run-report';
 import { buildShopEmulatorConfig } from '../../emulator/shop-emulator-config';
 import { createShopSimulator } from '../../emulator/sources/shop-simulator';
 import { type RunningEmulator, startEmulator } from '../../emulator/start-emulator';
 import { freePort } from '../../scripts/net';
 import { localEnvironment } from '../../workers/local-environment';
+import { METRIC_NAMES } from '../../workers/metrics';
 import { readDockerfile, ROOT } from './dockerfile';
 import { IMAGE_FILES } from './image-files';
 
@@ -62,6 +64,44 @@ function hostEnv(): NodeJS.ProcessEnv {
     if (/^(AWS_|TEMPORAL_|MEDALLION_)/.test(name) || name === 'NODE_ENV') delete env[name];
   }
   return env;
+}
+
+async function scrape(port: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus text exposition format, the samples only. */
+function parseMetrics(text: string): Sample[] {
+  return text.split('\n').flatMap((line) => {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match) return [];
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    return [{ name: match[1]!, labels, value: Number(match[3]) }];
+  });
+}
+
+/** The metric names the repository's Grafana dashboard queries. */
+function dashboardMetricNames(): string[] {
+  const dashboard = JSON.parse(
+    readFileSync(path.join(ROOT, 'docker/grafana/dashboards/medallion.json'), 'utf8'),
+  ) as {
+    panels: { targets: { expr: string }[] }[];
+  };
+  const names = dashboard.panels.flatMap((p) =>
+    p.targets.flatMap((t) => [...t.expr.matchAll(/\b((?:medallion|temporal)_\w+)/g)].map((m) => m[1]!)),
+  );
+  expect(names.length).toBeGreaterThan(5);
+  return [...new Set(names)];
 }
 
 function healthcheck(): number | null {
@@ -123,7 +163,11 @@ beforeAll(async () => {
       environment,
     }),
   );
-  imageEnv = { ...imageEnv, MEDALLION_MONITORING_PORT: String(await freePort()) };
+  imageEnv = {
+    ...imageEnv,
+    MEDALLION_MONITORING_PORT: String(await freePort()),
+    MEDALLION_SDK_METRICS_PORT: String(await freePort()),
+  };
   workerLog = path.join(dataDir, 'worker.log');
   const log = openSync(workerLog, 'a');
   const [command, ...args] = image.cmd;
@@ -181,6 +225,8 @@ describe('the worker image, built and run as the Dockerfile says', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
 
+    let report!: DailyRunReport;
+    let succeededStages: string[] = [];
     const connection = await Connection.connect({ address: devServer.address });
     try {
       const client = new Client({ connection, namespace: 'default' });
@@ -189,13 +235,60 @@ describe('the worker image, built and run as the Dockerfile says', () => {
         logicalDate: DAY,
         taskQueue: TASK_QUEUE,
       });
-      const report = await followRun(handle, () => undefined, 250);
+      report = await followRun(handle, () => undefined, 250);
       expect(report.status, readFileSync(workerLog, 'utf8')).toBe('succeeded');
       expect(report.stages.every((s) => s.status === 'succeeded' || s.status === 'skipped')).toBe(true);
       expect(report.totals.rowsOut).toBeGreaterThan(0);
+      succeededStages = report.stages.filter((s) => s.status === 'succeeded').map((s) => s.id);
     } finally {
       await connection.close();
     }
+
+    // Prometheus scrapes of the running worker: medallion's stage metrics and the SDK's own.
+    const medallionText = await scrape(imageEnv.MEDALLION_MONITORING_PORT!);
+    const medallion = parseMetrics(medallionText);
+    expect(succeededStages.length).toBeGreaterThan(0);
+    for (const stage of succeededStages) {
+      const runs = medallion.filter(
+        (m) =>
+          m.name === `${METRIC_NAMES.stageDuration}_count` &&
+          m.labels.pipeline === 'shop' &&
+          m.labels.stage === stage &&
+          m.labels.outcome === 'succeeded',
+      );
+      expect(
+        runs.map((m) => m.value),
+        stage,
+      ).toEqual([1]);
+      expect(runs[0]!.labels.kind, stage).toMatch(/^(dms|appflow|glue|emr-serverless|redshift)$/);
+    }
+    const total = (name: string) =>
+      medallion
+        .filter((m) => m.name === name && m.labels.pipeline === 'shop')
+        .reduce((sum, m) => sum + m.value, 0);
+    expect(total(METRIC_NAMES.rowsOut)).toBe(report.totals.rowsOut);
+    expect(total(METRIC_NAMES.rowsIn)).toBe(report.totals.rowsIn);
+    expect(total(METRIC_NAMES.quarantined)).toBe(report.totals.quarantined);
+    expect(
+      medallion.find(
+        (m) =>
+          m.name === METRIC_NAMES.awsCalls &&
+          m.labels.service === 'Glue' &&
+          m.labels.operation === 'GetJobRun',
+      )?.value,
+    ).toBeGreaterThan(0);
+    const sdkText = await scrape(imageEnv.MEDALLION_SDK_METRICS_PORT!);
+    const sdk = parseMetrics(sdkText);
+    expect(sdk.some((m) => m.name.startsWith('temporal_') && m.labels.task_queue === TASK_QUEUE)).toBe(true);
+    // Every series the Grafana dashboard queries is one this worker exports (declared, or sampled).
+    const declared = (text: string) => [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!);
+    const exported = new Set([
+      ...[...medallion, ...sdk].map((m) => m.name),
+      ...declared(medallionText),
+      ...declared(sdkText),
+    ]);
+    const missing = dashboardMetricNames().filter((name) => !exported.has(name));
+    expect(missing).toEqual([]);
 
     const log = readFileSync(workerLog, 'utf8');
     expect(log).toContain('medallion worker polling');

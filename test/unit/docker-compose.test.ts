@@ -66,7 +66,7 @@ describe('docker-compose.yml', () => {
     for (const tool of ['temporal-schema', 'temporal-namespace']) {
       expect(services[tool]!.image).toBe(`temporalio/admin-tools:${tag(server)}`);
     }
-    for (const image of images) expect(image).toMatch(/^[\w./-]+:\d+(\.\d+)+$/);
+    for (const image of images) expect(image).toMatch(/^[\w./-]+:v?\d+(\.\d+)+$/);
   });
 
   it('starts each part once the one before is ready: schema, server, namespace, then the worker', () => {
@@ -112,6 +112,38 @@ describe('docker-compose.yml', () => {
       `${image.env.MEDALLION_MONITORING_PORT}:${image.env.MEDALLION_MONITORING_PORT}`,
     );
     expect(worker.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it("has Prometheus scrape the worker's two metrics ports, and Grafana show the repository's dashboard", () => {
+    const image = readDockerfile();
+    const prometheus = parse(readFileSync(path.join(root, 'docker/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    const targets = prometheus.scrape_configs
+      .flatMap((c) => c.static_configs.flatMap((s) => s.targets))
+      .sort();
+    expect(targets).toEqual(
+      [
+        `worker:${image.env.MEDALLION_MONITORING_PORT}`,
+        `worker:${image.env.MEDALLION_SDK_METRICS_PORT}`,
+      ].sort(),
+    );
+    expect(services.prometheus!.volumes).toContain(
+      './docker/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+    );
+    const datasource = readFileSync(
+      path.join(root, 'docker/grafana/provisioning/datasources/prometheus.yml'),
+      'utf8',
+    );
+    expect(datasource).toContain('url: http://prometheus:9090');
+    const provider = parse(
+      readFileSync(path.join(root, 'docker/grafana/provisioning/dashboards/medallion.yml'), 'utf8'),
+    ) as {
+      providers: { options: { path: string } }[];
+    };
+    expect(services.grafana!.volumes).toContain(
+      `./docker/grafana/dashboards:${provider.providers[0]!.options.path}:ro`,
+    );
   });
 
   it('publishes the ports and images the README documents', () => {

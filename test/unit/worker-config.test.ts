@@ -54,7 +54,14 @@ describe('the monitoring port', () => {
   const example = path.resolve(__dirname, '../../config/aws.example.yaml');
 
   it('defaults to 9464, which the image exposes, and MEDALLION_MONITORING_PORT overrides it', () => {
-    expect(loadWorkerConfigFile(example, {}).monitoring).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadWorkerConfigFile(example, {}).monitoring).toEqual({
+      host: '0.0.0.0',
+      port: 9464,
+      sdkMetricsPort: 9465,
+    });
+    expect(loadWorkerConfigFile(example, { MEDALLION_SDK_METRICS_PORT: '0' }).monitoring.sdkMetricsPort).toBe(
+      0,
+    );
     expect(loadWorkerConfigFile(example, { MEDALLION_MONITORING_PORT: '9500' }).monitoring.port).toBe(9500);
   });
 
