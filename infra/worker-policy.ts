@@ -35,7 +35,8 @@ export function workerStatements(r: WorkerResources): iam.PolicyStatement[] {
     ),
     allow(['glue:StartCrawler', 'glue:GetCrawler', 'glue:StopCrawler'], r.glueCrawlerArns),
 
-    allow(['emr-serverless:StartJobRun'], [r.emrApplicationArn]),
+    // ListJobRuns finds a run a lost StartJobRun response may have started.
+    allow(['emr-serverless:StartJobRun', 'emr-serverless:ListJobRuns'], [r.emrApplicationArn]),
     allow(['emr-serverless:GetJobRun', 'emr-serverless:CancelJobRun'], [`${r.emrApplicationArn}/jobruns/*`]),
     // StartJobRun hands the job its execution role.
     allow(['iam:PassRole'], [r.emrExecutionRoleArn], {
@@ -48,7 +49,12 @@ export function workerStatements(r: WorkerResources): iam.PolicyStatement[] {
     allow(['dms:DescribeReplicationTasks'], ['*']),
 
     allow(
-      ['appflow:StartFlow', 'appflow:DescribeFlowExecutionRecords', 'appflow:CancelFlowExecutions'],
+      [
+        'appflow:DescribeFlow',
+        'appflow:StartFlow',
+        'appflow:DescribeFlowExecutionRecords',
+        'appflow:CancelFlowExecutions',
+      ],
       r.appflowFlowArns,
     ),
 
