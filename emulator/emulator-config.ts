@@ -40,6 +40,13 @@ const glueJobSchema = z.object({
   scriptLocation: z.string().min(1).default('s3://medallion-artifacts/jobs/sql_runner.py'),
   defaultArguments: z.record(z.string(), z.string()).default({}),
   maxConcurrentRuns: z.number().int().min(1).default(1),
+  /**
+   * Job.MaxRetries: after a FAILED run Glue starts a retry run of its own (a new run id, Attempt + 1,
+   * PreviousRunId, the same arguments), up to this many times.
+   */
+  maxRetries: z.number().int().min(0).max(10).default(0),
+  /** Job.JobRunQueuingEnabled: a start beyond maxConcurrentRuns waits (WAITING) instead of failing. */
+  jobRunQueuingEnabled: z.boolean().default(false),
   timeoutMinutes: z.number().int().min(1).default(2880),
   glueVersion: z.string().default('5.0'),
   workerType: z.string().default('G.1X'),

@@ -14,6 +14,8 @@ export interface StartCall {
   outcome: 'started' | 'replayed' | 'rejected';
   runId?: string;
   error?: string;
+  /** A run the service started on its own to retry this earlier run (Glue MaxRetries): no call was made. */
+  retryOf?: string;
 }
 
 export interface StartCallFilter {

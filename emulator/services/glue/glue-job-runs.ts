@@ -12,7 +12,15 @@ import type { JobRuns } from '../job-runs';
 import type { ServiceContext } from '../service-context';
 
 export type GlueJobRunState =
-  'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT';
+  | 'WAITING'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'STOPPED'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMEOUT'
+  | 'EXPIRED';
 
 export interface GlueJobRunRecord {
   id: string;
@@ -35,15 +43,24 @@ export interface GlueJobRunRecord {
   /** The job's work (the manifest, if any): pending until the runner settles. */
   work: 'pending' | 'done';
   errorMessage?: string;
+  /** JobRun.Attempt: 0 for a started run, n for Glue's n-th retry of it (MaxRetries). */
+  attempt?: number;
+  /** JobRun.PreviousRunId of a retry run. */
+  previousRunId?: string;
+  /** JobRun.StateDetail, e.g. why a run is WAITING. */
+  stateDetail?: string;
 }
 
-const ACTIVE: GlueJobRunState[] = ['STARTING', 'RUNNING', 'STOPPING'];
+const ACTIVE: GlueJobRunState[] = ['WAITING', 'STARTING', 'RUNNING', 'STOPPING'];
+/** Runs that hold one of the job's MaxConcurrentRuns slots (a WAITING run waits for one). */
+const HOLDING_SLOT: GlueJobRunState[] = ['STARTING', 'RUNNING', 'STOPPING'];
 export const glueRunFinished = (run: GlueJobRunRecord): boolean => !ACTIVE.includes(run.state);
 const INVALID_INPUT = 'InvalidInputException';
 
 const jobName = z.string().min(1, 'Member must not be null');
 const startJobRunInput = z.object({
   JobName: jobName,
+  JobRunQueuingEnabled: z.boolean().optional(),
   Arguments: z.record(z.string(), z.string()).optional(),
   Timeout: z.number().int().min(1).optional(),
   WorkerType: z.string().optional(),
@@ -90,19 +107,40 @@ export class GlueJobRuns {
       await record('rejected', undefined, 'EntityNotFoundException');
       throw notFound(`Job with name: ${request.JobName} not found.`);
     }
-    const active = this.runs.runsOf(job.name).filter((r) => !glueRunFinished(r)).length;
-    if (active >= job.maxConcurrentRuns) {
+    const active = this.runs.runsOf(job.name).filter((r) => HOLDING_SLOT.includes(r.state)).length;
+    const queuing = request.JobRunQueuingEnabled ?? job.jobRunQueuingEnabled;
+    if (active >= job.maxConcurrentRuns && !queuing) {
       await record('rejected', undefined, 'ConcurrentRunsExceededException');
       throw new AwsError('ConcurrentRunsExceededException', `Concurrent runs exceeded for ${job.name}`);
     }
-    const args = request.Arguments ?? {};
+    const run = await this.newRun(job, request.Arguments ?? {}, request, active >= job.maxConcurrentRuns);
+    await record('started', run.id);
+    this.drive(run);
+    return { JobRunId: run.id };
+  }
+
+  /**
+   * A run as StartJobRun or Glue's own retry creates it: STARTING, or WAITING for a slot when the job
+   * is at MaxConcurrentRuns with job run queuing on.
+   */
+  private async newRun(
+    job: GlueJobConfig,
+    args: Record<string, string>,
+    request: {
+      Timeout?: number | undefined;
+      WorkerType?: string | undefined;
+      NumberOfWorkers?: number | undefined;
+    },
+    waiting: boolean,
+    retry?: { attempt: number; previousRunId: string },
+  ): Promise<GlueJobRunRecord> {
     const stageId = manifestStageId({ ...job.defaultArguments, ...args }[GLUE_MANIFEST_ARGUMENT]);
     const now = this.ctx.clock.now();
     const run: GlueJobRunRecord = {
       id: glueJobRunId(),
       jobName: job.name,
       arguments: args,
-      state: 'STARTING',
+      state: waiting ? 'WAITING' : 'STARTING',
       startedAt: now,
       modifiedAt: now,
       deadline: now + this.ctx.config.timing.transitionMs,
@@ -111,13 +149,55 @@ export class GlueJobRuns {
       numberOfWorkers: request.NumberOfWorkers ?? job.numberOfWorkers,
       runMs: mainPhaseMs(this.ctx, 'glue', [stageId, job.name], job.durationMs),
       work: 'pending',
+      attempt: retry?.attempt ?? 0,
     };
+    if (retry) run.previousRunId = retry.previousRunId;
+    if (waiting)
+      run.stateDetail = `Waiting for resources: the job is at MaxConcurrentRuns (${job.maxConcurrentRuns})`;
     const failure = await takeScriptedFailure(this.ctx, 'glue', [stageId, job.name]);
     if (failure !== undefined) run.scriptedFailure = failure;
     await this.runs.add(job.name, run);
-    await record('started', run.id);
-    this.drive(run);
-    return { JobRunId: run.id };
+    return run;
+  }
+
+  /** After a run ended: Glue's own retry of a FAILED run (MaxRetries), then the oldest WAITING run. */
+  private async afterEnd(run: GlueJobRunRecord): Promise<void> {
+    const job = this.ctx.config.glue.jobs.find((j) => j.name === run.jobName);
+    if (!job) return;
+    const attempt = run.attempt ?? 0;
+    if (run.state === 'FAILED' && attempt < job.maxRetries) {
+      const holding = this.runs.runsOf(job.name).filter((r) => HOLDING_SLOT.includes(r.state)).length;
+      const retry = await this.newRun(
+        job,
+        run.arguments,
+        { Timeout: run.timeoutMinutes },
+        holding >= job.maxConcurrentRuns,
+        {
+          attempt: attempt + 1,
+          previousRunId: run.id,
+        },
+      );
+      const runKey = run.arguments[GLUE_RUN_KEY_ARGUMENT];
+      await this.ctx.calls.record({
+        service: 'glue',
+        operation: 'StartJobRun',
+        resource: job.name,
+        outcome: 'started',
+        runId: retry.id,
+        retryOf: run.id,
+        ...(runKey === undefined ? {} : { idempotencyKey: runKey }),
+      });
+      this.drive(retry);
+    }
+    const waiting = this.runs.runsOf(job.name).find((r) => r.state === 'WAITING');
+    const holding = this.runs.runsOf(job.name).filter((r) => HOLDING_SLOT.includes(r.state)).length;
+    if (waiting && holding < job.maxConcurrentRuns) {
+      this.ctx.scheduler.cancel(`glue:${waiting.id}:expiry`);
+      delete waiting.stateDetail;
+      this.transition(waiting, 'STARTING', this.ctx.clock.now() + this.ctx.config.timing.transitionMs);
+      await this.runs.save(waiting);
+      this.drive(waiting);
+    }
   }
 
   getJobRun(input: unknown): unknown {
@@ -150,7 +230,7 @@ export class GlueJobRuns {
     const errors: unknown[] = [];
     for (const id of request.JobRunIds) {
       const run = runs.find((r) => r.id === id);
-      if (run && (run.state === 'STARTING' || run.state === 'RUNNING')) {
+      if (run && (run.state === 'WAITING' || run.state === 'STARTING' || run.state === 'RUNNING')) {
         this.transition(run, 'STOPPING', this.ctx.clock.now() + this.ctx.config.timing.transitionMs);
         successful.push({ JobName: request.JobName, JobRunId: id });
       } else {
@@ -186,6 +266,14 @@ export class GlueJobRuns {
     const key = `glue:${run.id}`;
     const { scheduler } = this.ctx;
     switch (run.state) {
+      case 'WAITING':
+        // A queued run that gets no slot within its timeout expires (JobRunState EXPIRED).
+        scheduler.at(
+          `${key}:expiry`,
+          run.startedAt + run.timeoutMinutes * this.ctx.config.timing.minuteMs,
+          () => this.expire(run),
+        );
+        break;
       case 'STARTING':
         scheduler.at(key, run.deadline, () => this.enterRunning(run));
         break;
@@ -200,9 +288,11 @@ export class GlueJobRuns {
         break;
       case 'STOPPING':
         scheduler.cancel(`${key}:timeout`);
+        scheduler.cancel(`${key}:expiry`);
         scheduler.at(key, run.deadline, async () => {
           this.transition(run, 'STOPPED');
           await this.runs.save(run);
+          await this.afterEnd(run);
         });
         break;
       default:
@@ -251,6 +341,14 @@ export class GlueJobRuns {
     this.transition(run, run.errorMessage === undefined ? 'SUCCEEDED' : 'FAILED');
     this.ctx.scheduler.cancel(`glue:${run.id}:timeout`);
     await this.runs.save(run);
+    await this.afterEnd(run);
+  }
+
+  private async expire(run: GlueJobRunRecord): Promise<void> {
+    if (run.state !== 'WAITING') return;
+    run.errorMessage = `Job run expired: it waited for resources longer than its timeout (${run.timeoutMinutes} minutes)`;
+    this.transition(run, 'EXPIRED');
+    await this.runs.save(run);
   }
 
   private async timeOut(run: GlueJobRunRecord): Promise<void> {
@@ -259,6 +357,7 @@ export class GlueJobRuns {
     this.transition(run, 'TIMEOUT');
     this.ctx.scheduler.cancel(`glue:${run.id}`);
     await this.runs.save(run);
+    await this.afterEnd(run);
   }
 
   private transition(run: GlueJobRunRecord, state: GlueJobRunState, deadline?: number): void {
@@ -266,7 +365,7 @@ export class GlueJobRuns {
     run.state = state;
     run.modifiedAt = now;
     if (deadline !== undefined) run.deadline = deadline;
-    if (['STOPPED', 'SUCCEEDED', 'FAILED', 'TIMEOUT'].includes(state)) run.completedAt = now;
+    if (['STOPPED', 'SUCCEEDED', 'FAILED', 'TIMEOUT', 'EXPIRED'].includes(state)) run.completedAt = now;
   }
 
   private job(name: string): GlueJobConfig {
@@ -286,7 +385,8 @@ export class GlueJobRuns {
       ExecutionProperty: { MaxConcurrentRuns: job.maxConcurrentRuns },
       Command: { Name: 'glueetl', ScriptLocation: job.scriptLocation, PythonVersion: '3' },
       DefaultArguments: job.defaultArguments,
-      MaxRetries: 0,
+      MaxRetries: job.maxRetries,
+      JobRunQueuingEnabled: job.jobRunQueuingEnabled,
       Timeout: job.timeoutMinutes,
       WorkerType: job.workerType,
       NumberOfWorkers: job.numberOfWorkers,
@@ -301,7 +401,9 @@ export class GlueJobRuns {
     const executionSeconds = run.runningSince === undefined ? 0 : Math.round((end - run.runningSince) / 1000);
     return {
       Id: run.id,
-      Attempt: 0,
+      Attempt: run.attempt ?? 0,
+      PreviousRunId: run.previousRunId,
+      StateDetail: run.stateDetail,
       JobName: run.jobName,
       JobMode: 'SCRIPT',
       StartedOn: epochSeconds(run.startedAt),
