@@ -48,6 +48,12 @@ const STOPPED_AT_POSITION = /STOPPED_AT_(COMMIT|SERVER)_TIME/;
 /** Task statuses while a window is being worked on; `stopped` / `failed` are terminal. */
 const ACTIVE_STATUSES = new Set(['starting', 'running', 'stopping']);
 export const DMS_STOP_WAIT_MS = 15 * 60_000;
+/**
+ * Statuses DMS leaves by itself after a CreateReplicationTask, ModifyReplicationTask,
+ * MoveReplicationTask or an assessment run (ReplicationTask.Status in the API model, botocore dms
+ * 2016-01-01): a window waits for them, retrying, rather than calling the task someone else's.
+ */
+const SETTLING_STATUSES = new Set(['creating', 'modifying', 'moving', 'testing']);
 
 const dmsInputSchema = z.object({
   kind: z.literal('dms'),
@@ -288,6 +294,23 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
     });
 
     function busy(task: ReplicationTask) {
+      if (SETTLING_STATUSES.has(task.Status ?? '')) {
+        return detectedFailure(
+          FailureType.AwsConcurrencyLimit,
+          subject(),
+          `task is ${task.Status}: DMS has not finished a create, modify, move or assessment request; ` +
+            'this window retries once the task is ready or stopped',
+          task.Status,
+        );
+      }
+      if (task.Status === 'deleting') {
+        return detectedFailure(
+          FailureType.InvalidConfig,
+          subject(),
+          'task is being deleted; point dms.tasks at a replication task that exists',
+          task.Status,
+        );
+      }
       const theirs = task.CdcStopPosition;
       const earlierWindow =
         theirs !== undefined &&

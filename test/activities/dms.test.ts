@@ -480,3 +480,29 @@ describe('runDmsStage', () => {
     });
   });
 });
+
+// ReplicationTask.Status in botocore dms 2016-01-01: creating, modifying, moving and testing are left by
+// DMS itself (moto leaves a new task `creating`, which is how this surfaced); deleting is not.
+describe('runDmsStage on a task DMS is still changing', () => {
+  it.each(['creating', 'modifying', 'moving', 'testing'])(
+    'retries while the task is %s, starting nothing',
+    async (status) => {
+      taskStates(task(status));
+      await expectFailure(harness().run(runDmsStage, input()), {
+        type: FailureType.AwsConcurrencyLimit,
+        nonRetryable: false,
+        messageIncludes: [`task is ${status}`, 'retries once the task is ready or stopped'],
+      });
+      expect(dmsMock.commandCalls(StartReplicationTaskCommand)).toHaveLength(0);
+    },
+  );
+
+  it('refuses a task being deleted, saying what to fix', async () => {
+    taskStates(task('deleting'));
+    await expectFailure(harness().run(runDmsStage, input()), {
+      type: FailureType.InvalidConfig,
+      nonRetryable: true,
+      messageIncludes: ['being deleted', 'dms.tasks'],
+    });
+  });
+});

@@ -105,15 +105,13 @@ describe.runIf(motoAvailable())('DMS activity on moto', () => {
     });
   });
 
-  it('does not start a task that is not startable (moto leaves a new task `creating`) and names its status', async () => {
+  it('waits (retryable) on a task DMS is still creating, starting nothing (moto leaves new tasks `creating`)', async () => {
     const taskArn = await createTask('CREATING');
-    const error = await harness()
-      .run(activities.runDmsStage, stage(taskArn))
-      .then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-    expect(error?.message).toContain('creating');
+    await expectFailure(harness().run(activities.runDmsStage, stage(taskArn)), {
+      type: FailureType.AwsConcurrencyLimit,
+      nonRetryable: false,
+      messageIncludes: ['CREATING', 'task is creating'],
+    });
     expect((await task(taskArn))?.Status).toBe('creating');
   });
 

@@ -40,13 +40,14 @@ describe.runIf(motoAvailable())('Glue activity on moto', () => {
   afterAll(() => moto?.stop());
 
   /** A job of its own per test (moto's state is per server), with the metrics its run would write. */
-  async function job(name: string, maxConcurrentRuns = 1): Promise<GlueStageInput> {
+  async function job(name: string, maxConcurrentRuns = 1, maxRetries = 0): Promise<GlueStageInput> {
     await moto.clients.glue.send(
       new CreateJobCommand({
         Name: name,
         Role: ROLE,
         Command: { Name: 'glueetl', ScriptLocation: `s3://${MOTO_LAKE}/jobs/sql_runner.py` },
         ExecutionProperty: { MaxConcurrentRuns: maxConcurrentRuns },
+        MaxRetries: maxRetries,
       }),
     );
     const metricsUri = `s3://${MOTO_LAKE}/_medallion/metrics/${name}.json`;
@@ -131,6 +132,16 @@ describe.runIf(motoAvailable())('Glue activity on moto', () => {
       nonRetryable: true,
       messageIncludes: ['no-such-job', 'GetJobRuns'],
     });
+  });
+
+  it('refuses, before starting, a job whose MaxRetries would start runs of its own (GetJob)', async () => {
+    const input = await job('silver_glue_retries', 1, 2);
+    await expectFailure(harness().run(activities.runGlueStage, input), {
+      type: FailureType.InvalidConfig,
+      nonRetryable: true,
+      messageIncludes: ['silver_glue_retries', 'MaxRetries = 2'],
+    });
+    expect(await runsOf(input.jobName)).toHaveLength(0);
   });
 
   it('retries (after looking for its own run) when another run holds the only concurrency slot', async () => {
