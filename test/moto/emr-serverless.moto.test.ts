@@ -95,7 +95,10 @@ describe.runIf(motoAvailable())('EMR Serverless activity on moto', () => {
         applicationId,
         executionRoleArn: input.executionRoleArn,
         clientToken: input.identity.runKey,
-        jobDriver: { sparkSubmit: { entryPoint: input.entryPoint } },
+        // As the earlier attempt sent it: the activity attaches only to a run of the same arguments.
+        jobDriver: {
+          sparkSubmit: { entryPoint: input.entryPoint, entryPointArguments: input.entryPointArguments },
+        },
       }),
     );
     const before = await runCount();
