@@ -189,6 +189,11 @@ export class GlueJobRuns {
       });
       this.drive(retry);
     }
+    await this.promoteWaiting(job);
+  }
+
+  /** Starts the oldest WAITING run of the job if a MaxConcurrentRuns slot is free. */
+  private async promoteWaiting(job: GlueJobConfig): Promise<void> {
     const waiting = this.runs.runsOf(job.name).find((r) => r.state === 'WAITING');
     const holding = this.runs.runsOf(job.name).filter((r) => HOLDING_SLOT.includes(r.state)).length;
     if (waiting && holding < job.maxConcurrentRuns) {
@@ -257,8 +262,11 @@ export class GlueJobRuns {
 
   /** Runs of jobs no longer in the config stay as they were (GetJobRun answers EntityNotFound for them). */
   resume(): void {
-    for (const job of this.ctx.config.glue.jobs)
+    for (const job of this.ctx.config.glue.jobs) {
       for (const run of this.runs.runsOf(job.name)) this.drive(run);
+      // A slot may have freed while the emulator was down (or the limit was raised in the config).
+      this.ctx.work.start(() => this.promoteWaiting(job));
+    }
   }
 
   /** Arms whatever the run's current state waits for. */
