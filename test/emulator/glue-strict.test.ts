@@ -113,7 +113,14 @@ describe('Glue job run queuing', () => {
   });
 
   it('expires a queued run that gets no slot within its timeout (EXPIRED)', async () => {
-    await start('expiring', 'key-e1');
+    // The running run's own Timeout is long (100 "minutes"), so no slot frees before the queued run expires.
+    await t.clients.glue.send(
+      new StartJobRunCommand({
+        JobName: 'expiring',
+        Arguments: { [GLUE_RUN_KEY_ARGUMENT]: 'key-e1' },
+        Timeout: 100,
+      }),
+    );
     const queued = await start('expiring', 'key-e2');
     const expired = await ended('expiring', queued.JobRunId!);
     expect(expired.JobRunState).toBe('EXPIRED');
