@@ -15,6 +15,8 @@ const LOGICAL_DATE_PLACEHOLDER = '${logical_date}';
 /** A SELECT column with this name is the per-row quarantine reason (else the predicate text is). */
 export const QUARANTINE_REASON_COLUMN = '_quarantine_reason';
 export const PART_FILE = 'part-00000.parquet';
+/** The empty marker Spark writes into an output prefix when the job commits. */
+export const SUCCESS_MARKER = '_SUCCESS';
 
 const RESULT = '__medallion_result';
 const FLAGGED = '__medallion_flagged';
@@ -41,7 +43,8 @@ export class JobRunError extends Error {
  * 2. `${logical_date}` is substituted; any other `${...}` left in the SQL is an error;
  * 3. the SELECT is materialised once; rows where quarantineWhen is TRUE (NULL counts as false) go to
  *    the quarantine prefix with `_quarantine_reason`, the others to the output prefix;
- * 4. both prefixes are deleted and rewritten as one part-00000.parquet each, even when empty;
+ * 4. both prefixes are deleted and rewritten as one part-00000.parquet each, even when empty, plus
+ *    Spark's empty `_SUCCESS` marker;
  * 5. metrics JSON is written last, only on success.
  */
 export const runJobManifest: RunJobManifest = async (manifest: JobManifest, resolve: S3PathResolver) => {
@@ -190,11 +193,17 @@ function splitQueries(columns: string[], predicate: string, hasPredicate: boolea
   };
 }
 
+/**
+ * Rewrites the prefix as Spark does: the part file, then an empty `_SUCCESS` marker (Hadoop's
+ * FileOutputCommitter writes one on job commit). Readers of the prefix must skip it: Redshift COPY
+ * reads every object under a prefix, so the loads name their part files in a manifest.
+ */
 async function overwritePrefix(connection: DuckDBConnection, dir: string, select: string): Promise<void> {
   await emptyDirectory(dir);
   const target = join(dir, PART_FILE);
   await connection.run(`COPY (${select}) TO ${quoteLiteral(`${target}.tmp`)} (FORMAT parquet)`);
   await rename(`${target}.tmp`, target);
+  await writeFileAtomically(join(dir, SUCCESS_MARKER), '');
 }
 
 async function countRows(connection: DuckDBConnection): Promise<JobMetrics> {
