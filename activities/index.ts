@@ -38,7 +38,7 @@ export function createActivities(clients: AwsClients) {
     ...createEmrServerlessActivities({ emrServerless: clients.emrServerless, s3 }),
     ...createDmsActivities({ dms: clients.dms, s3 }),
     ...createAppFlowActivities({ appflow: clients.appflow, s3 }),
-    ...createRedshiftDataActivities({ redshiftData: clients.redshiftData }),
+    ...createRedshiftDataActivities({ redshiftData: clients.redshiftData, s3: clients.s3 }),
     readJson: s3.readJson,
     writeJson: s3.writeJson,
     listKeys: s3.listKeys,

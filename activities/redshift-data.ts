@@ -19,6 +19,7 @@ import {
   type RedshiftDataClient,
   type StatusString,
 } from '@aws-sdk/client-redshift-data';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import { FailureType } from '../core/errors';
 import type {
@@ -31,6 +32,7 @@ import type {
 import { activityContext, awsCall, clientRegion } from './aws-call';
 import { awsErrorCodeOf, detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
+import { createCopyManifests } from './copy-manifest';
 import { type RunPhase, type RunSpec, runToTerminal } from './poll-run';
 import {
   attemptOfStatementName,
@@ -42,7 +44,16 @@ import {
   statementRetryDelayMs,
   transientStatementFailure,
 } from './redshift-statement-attempts';
-import { identitySchema, parseStageInput, pollSchema, redshiftTargetSchema, text, z } from './stage-input';
+import {
+  identitySchema,
+  parseStageInput,
+  pollSchema,
+  redshiftTargetSchema,
+  s3PrefixSchema,
+  s3UriSchema,
+  text,
+  z,
+} from './stage-input';
 import { stageResult } from './stage-result';
 
 export const REDSHIFT_STATEMENT_PHASES: Readonly<Record<Exclude<StatusString, 'ALL'>, RunPhase>> = {
@@ -82,6 +93,13 @@ const redshiftInputSchema = z.object({
   target: redshiftTargetSchema,
   sqls: z.array(text).min(1).max(MAX_BATCH_STATEMENTS, 'BatchExecuteStatement takes at most 40 statements'),
   ledgerLookup: text.optional(),
+  copy: z
+    .object({
+      sourceUri: s3PrefixSchema,
+      manifestUri: s3UriSchema,
+      columns: z.array(z.object({ name: text, type: text })).min(1),
+    })
+    .optional(),
 }) satisfies z.ZodType<RedshiftStageInput>;
 
 const queryInputSchema = z.object({
@@ -153,10 +171,12 @@ export interface RedshiftDataActivityOptions {
 }
 
 export function createRedshiftDataActivities(
-  clients: { redshiftData: RedshiftDataClient },
+  /** `s3` writes the COPY manifests of loads (stages whose input has `copy`). */
+  clients: { redshiftData: RedshiftDataClient; s3?: S3Client },
   options: RedshiftDataActivityOptions = {},
 ) {
   const { redshiftData } = clients;
+  const copyManifests = clients.s3 ? createCopyManifests(clients.s3) : undefined;
   const statementRetry = options.statementRetry ?? DEFAULT_STATEMENT_RETRY;
   const regionPromise = clientRegion(redshiftData);
 
@@ -253,6 +273,7 @@ export function createRedshiftDataActivities(
 
     let transientFailures = 0;
     let resumeFromHeartbeat = true;
+    let copied: { parts: number; skipped: number } | undefined;
     for (;;) {
       let listed: ListedAttempt[] = [];
       try {
@@ -269,6 +290,18 @@ export function createRedshiftDataActivities(
             return { runId: newest.id, startedAt: newest.createdAt };
           },
           start: async () => {
+            if (input.copy) {
+              if (!copyManifests) {
+                throw detectedFailure(
+                  FailureType.InvalidConfig,
+                  spec.subject(),
+                  'this stage COPYs from S3 but the Redshift activities were built without an S3 client; pass s3',
+                );
+              }
+              // Again before every statement: a rerun job may have rewritten the prefix.
+              const prepared = await copyManifests.prepareCopy(input.copy, spec.subject());
+              copied = { parts: prepared.parts.length, skipped: prepared.skipped.length };
+            }
             const attempt = (listed[0]?.attempt ?? 0) + 1;
             if (attempt > MAX_STATEMENT_ATTEMPT) {
               throw detectedFailure(
@@ -302,6 +335,7 @@ export function createRedshiftDataActivities(
             rowsPerStatement: rows.join(','),
             rowsAffected,
             ...(transientFailures > 0 ? { transientFailures } : {}),
+            ...(copied ? { copiedParts: copied.parts, skippedObjects: copied.skipped } : {}),
           },
         });
       } catch (error) {

@@ -8,6 +8,7 @@ import { durationMs } from './durations';
 import { type Environment, warehouseTarget } from './environment';
 import { type JobManifest, EMR_MANIFEST_FLAG, GLUE_MANIFEST_ARGUMENT } from './job-manifest';
 import { lakeLayout } from './lake-layout';
+import { stagingColumns } from './sql/dimension-layout';
 import type { JobDefinition, PipelineSpec, StageKind, StageSpec } from './pipeline-spec';
 import { stageRunKey } from './run-key';
 import { settingsFor, type StageSettings } from './stage-defaults';
@@ -27,6 +28,8 @@ export interface WarehouseBatch {
   batchId: string;
   /** s3:// prefix of the parquet files to load. */
   sourceUri: string;
+  /** Redshift: the COPY manifest listing the part files under sourceUri (the load activity writes it). */
+  manifestUri?: string;
   dialect: 'redshift' | 'duckdb';
   copyRoleArn: string;
 }
@@ -248,16 +251,21 @@ function stageInput(
     }
     case 'scd2':
     case 'load': {
+      const sourceUri =
+        stage.kind === 'scd2'
+          ? lakeLayout.silver(bucket, stage.sourceTable, logicalDate)
+          : lakeLayout.gold(bucket, stage.sourceTable, logicalDate);
+      const manifestUri = lakeLayout.copyManifest(bucket, spec.name, logicalDate, stage.id, identity.runKey);
+      const copies = env.warehouse.dialect === 'redshift';
       const batch: WarehouseBatch = {
         logicalDate,
         batchId: identity.runKey,
-        sourceUri:
-          stage.kind === 'scd2'
-            ? lakeLayout.silver(bucket, stage.sourceTable, logicalDate)
-            : lakeLayout.gold(bucket, stage.sourceTable, logicalDate),
+        sourceUri,
+        ...(copies ? { manifestUri } : {}),
         dialect: env.warehouse.dialect,
         copyRoleArn: env.warehouse.copyRoleArn,
       };
+      const columns = stage.kind === 'scd2' ? stagingColumns(stage.dimension) : stage.fact.columns;
       return {
         kind: 'redshift',
         identity,
@@ -268,6 +276,9 @@ function stageInput(
             ? request.sql.scd2Statements(stage.dimension, batch)
             : request.sql.factLoadStatements(stage.fact, batch),
         ledgerLookup: request.sql.ledgerLookup(stage.kind === 'scd2' ? stage.dimension : stage.fact, batch),
+        ...(copies
+          ? { copy: { sourceUri, manifestUri, columns: columns.map(({ name, type }) => ({ name, type })) } }
+          : {}),
       };
     }
   }

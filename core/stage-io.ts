@@ -112,6 +112,19 @@ export interface RedshiftStageInput {
    * asks the ledger whether the load committed instead of failing.
    */
   ledgerLookup?: string;
+  /**
+   * The COPY of this stage's batch: before each new statement the activity lists the part files under
+   * `sourceUri` (skipping `_SUCCESS` and other hidden objects), checks the first one's Parquet schema
+   * against `columns` (COPY maps columns by position) and writes the COPY manifest to `manifestUri`.
+   */
+  copy?: CopySource;
+}
+
+export interface CopySource {
+  sourceUri: string;
+  manifestUri: string;
+  /** The staging table's columns, in order (portable types, core/warehouse-spec.ts). */
+  columns: { name: string; type: string }[];
 }
 
 export type StageInput =

@@ -268,7 +268,8 @@ function isCalendarDate(value: string): boolean {
 /**
  * One load of one table for one logical date. `batchId` identifies the load in the ledger: a replay with
  * the same (table, logicalDate, batchId) is a no-op. `sourceUri` is the prefix holding the batch's
- * Parquet files (every file under it is read): an s3:// URI, or an absolute local path (DuckDB tests).
+ * Parquet files: an s3:// URI, or an absolute local path (DuckDB tests); on Redshift the COPY reads
+ * the files `manifestUri` lists.
  */
 export const batchIdentitySchema = z.object({
   logicalDate: z
@@ -291,6 +292,17 @@ export const loadBatchSchema = batchIdentitySchema.extend({
       /^(s3:\/\/[a-z0-9][a-z0-9.-]*\/|\/)[^'\\\u0000-\u001f]*\/$/,
       'must be an s3://bucket/prefix/ URI (or an absolute local path) ending in "/", without quotes, backslashes or control characters',
     ),
+  /**
+   * Redshift: the COPY manifest naming the batch's part files (written by the load activity before the
+   * statement runs). COPY from a prefix would read every object under it, Spark's `_SUCCESS` too.
+   */
+  manifestUri: z
+    .string()
+    .regex(
+      /^s3:\/\/[a-z0-9][a-z0-9.-]*\/[^'\\\u0000-\u001f]*[^/]$/,
+      'must be an s3://bucket/key URI of an object, without quotes, backslashes or control characters',
+    )
+    .optional(),
 });
 export type LoadBatch = z.infer<typeof loadBatchSchema>;
 

@@ -27,6 +27,7 @@ export const shopEmulatorNames = {
   crmObject: 'accounts',
   workgroup: 'medallion',
   database: 'shop',
+  redshiftCopyRoleArn: 'arn:aws:iam::123456789012:role/medallion-redshift-copy',
 } as const;
 
 /** The emulator config for the example `shop` pipeline. The DMS task ARN is `config.dms.tasks[0].arn`. */

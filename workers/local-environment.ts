@@ -1,6 +1,6 @@
 /**
  * The environment of local mode: the same pipeline, pointed at the emulator's account
- * (emulator/shop-emulator-config.ts names its resources) and a DuckDB warehouse.
+ * (emulator/shop-emulator-config.ts names its resources), whose Redshift runs on DuckDB.
  */
 import type { Environment } from '../core/environment';
 import type { EmulatorConfig } from '../emulator/emulator-config';
@@ -29,11 +29,12 @@ export function localEnvironment(
     },
     dms: { tasks: { shop_cdc: task.arn } },
     appflow: { flows: { crm_accounts: names.crmFlow } },
+    // The same Redshift SQL as on AWS (COPY from a manifest by position included): the emulator runs it.
     warehouse: {
-      dialect: 'duckdb',
+      dialect: 'redshift',
       database: names.database,
       workgroupName: names.workgroup,
-      copyRoleArn: '',
+      copyRoleArn: names.redshiftCopyRoleArn,
     },
   };
 }

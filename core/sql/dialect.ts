@@ -25,12 +25,16 @@ export interface Dialect {
   nullSafeEqual(a: string, b: string): string;
   /** The current time as a UTC TIMESTAMP without zone. */
   currentUtcTimestamp(): string;
-  /** Loads every Parquet file under `sourceUri` into the (already created) staging table. */
+  /**
+   * Loads the batch's Parquet files into the (already created) staging table: on Redshift those the
+   * COPY manifest at `manifestUri` lists, on DuckDB the `*.parquet` files under `sourceUri`.
+   */
   loadStagingSql(
     stagingTable: string,
     columns: readonly StagingColumn[],
     sourceUri: string,
     guard: string,
+    manifestUri?: string,
   ): string;
 }
 

@@ -51,7 +51,7 @@ export function factLoadStatements(
         .map((column) => `${q(column.name)} ${dialect.columnType(column.type)}`)
         .join(', ')})`,
     ],
-    loadStaging: [dialect.loadStagingSql(staging, spec.columns, batch.sourceUri, guard)],
+    loadStaging: [dialect.loadStagingSql(staging, spec.columns, batch.sourceUri, guard, batch.manifestUri)],
     merge: [
       `DELETE FROM ${target} WHERE ${partition} AND ${guard}`,
       `INSERT INTO ${target} (${[...columnNames, q(spec.partitionColumn)].join(', ')}) SELECT ${columnNames

@@ -115,7 +115,15 @@ class Scd2MergeBuilder {
       .join(', ');
     return {
       createStaging: [`CREATE TEMP TABLE ${staging} (${columnList})`],
-      loadStaging: [this.dialect.loadStagingSql(staging, columns, this.batch.sourceUri, this.guard)],
+      loadStaging: [
+        this.dialect.loadStagingSql(
+          staging,
+          columns,
+          this.batch.sourceUri,
+          this.guard,
+          this.batch.manifestUri,
+        ),
+      ],
       merge: [
         this.classifyChanges(),
         this.buildEvents(),

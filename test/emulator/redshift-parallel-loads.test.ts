@@ -4,7 +4,8 @@
  * Every load reads and writes medallion_load_ledger in its transaction, the pattern AWS names as the
  * cause of "ERROR: 1023 ... Serializable isolation violation", with the advice to retry the transaction
  * (https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html). The real activity
- * (runRedshiftStage) runs here against the emulator's Redshift Data API for several dates at once.
+ * (runRedshiftStage) runs the Redshift dialect's SQL (COPY from a manifest) against the emulator's
+ * Redshift Data API for several dates at once.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ beforeAll(async () => {
     redshift: { workgroups: [{ name: WORKGROUP, databases: [DATABASE] }] },
   });
   ({ runRedshiftStage } = createRedshiftDataActivities(
-    { redshiftData: t.clients.redshift },
+    { redshiftData: t.clients.redshift, s3: t.clients.s3 },
     { statementRetry: { maxTransientFailures: 10, initialDelayMs: 20, maxDelayMs: 200 } },
   ));
   scratch = await mkdtemp(join(tmpdir(), 'medallion-parallel-loads-'));
@@ -66,6 +67,10 @@ beforeAll(async () => {
         Body: await readFile(file),
       }),
     );
+    // Spark's marker: COPY from the prefix would read it; the load's manifest leaves it out.
+    await t.clients.s3.send(
+      new PutObjectCommand({ Bucket: LAKE, Key: `gold/fact_sales/dt=${date}/_SUCCESS`, Body: '' }),
+    );
   }
   connection.closeSync();
   duck.closeSync();
@@ -77,12 +82,15 @@ afterAll(async () => {
 
 function stageInput(date: string): RedshiftStageInput {
   const id = identity('load_fact_sales', 0, date);
+  const sourceUri = `s3://${LAKE}/gold/fact_sales/dt=${date}/`;
+  const manifestUri = `s3://${LAKE}/_medallion/copy-manifests/shop/${date}/load_fact_sales/${id.runKey}.manifest`;
   const batch: WarehouseBatch = {
     logicalDate: date,
     batchId: id.runKey,
-    sourceUri: `s3://${LAKE}/gold/fact_sales/dt=${date}/`,
-    dialect: 'duckdb',
-    copyRoleArn: '',
+    sourceUri,
+    manifestUri,
+    dialect: 'redshift',
+    copyRoleArn: 'arn:aws:iam::123456789012:role/medallion-redshift-copy',
   };
   const spec = parseFactLoadSpec(fact);
   return {
@@ -92,6 +100,7 @@ function stageInput(date: string): RedshiftStageInput {
     target: { database: DATABASE, workgroupName: WORKGROUP },
     sqls: warehouseSql.factLoadStatements(spec, batch),
     ledgerLookup: warehouseSql.ledgerLookup(spec, batch),
+    copy: { sourceUri, manifestUri, columns: spec.columns.map(({ name, type }) => ({ name, type })) },
   };
 }
 

@@ -21,24 +21,41 @@ const batch = {
   logicalDate: '2024-01-01',
   batchId: 'b-1',
   sourceUri: 's3://lake/silver/customers/dt=2024-01-01/',
+  manifestUri: 's3://lake/_medallion/copy-manifests/shop/2024-01-01/scd2_dim_customer/b-1.manifest',
 };
 
 describe('staging', () => {
-  it('Redshift COPYs the Parquet prefix into the temp staging table with the given role', () => {
+  it('Redshift COPYs the part files its manifest names (not the prefix, which holds _SUCCESS) with the given role', () => {
     const { createStaging, loadStaging } = scd2MergeStatements(
       spec,
       batch,
       redshiftDialect({ iamRole: TEST_IAM_ROLE }),
     );
     expect(createStaging).toEqual([
-      'CREATE TEMP TABLE "_md_stg_dim_customer" ("customer_id" BIGINT, "email" VARCHAR(65535), "full_name" VARCHAR(65535), "tier" VARCHAR(65535), "updated_at" TIMESTAMP, "_op" VARCHAR(16), "_commit_ts" TIMESTAMP)',
+      'CREATE TEMP TABLE "_md_stg_dim_customer" ("customer_id" BIGINT, "email" VARCHAR(65535), "full_name" VARCHAR(65535), "tier" VARCHAR(65535), "updated_at" TIMESTAMP, "_op" VARCHAR(64), "_commit_ts" TIMESTAMP)',
     ]);
     expect(loadStaging).toEqual([
-      `COPY "_md_stg_dim_customer" FROM 's3://lake/silver/customers/dt=2024-01-01/' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET`,
+      `COPY "_md_stg_dim_customer" FROM '${batch.manifestUri}' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET MANIFEST`,
     ]);
     expect(
       scd2MergeStatements(spec, batch, redshiftDialect({ iamRole: 'default' })).loadStaging[0],
-    ).toContain('IAM_ROLE default FORMAT AS PARQUET');
+    ).toContain('IAM_ROLE default FORMAT AS PARQUET MANIFEST');
+    // COPY from a prefix would read every object under it (Spark writes _SUCCESS there): refused.
+    expect(() =>
+      scd2MergeStatements(
+        spec,
+        { ...batch, manifestUri: undefined },
+        redshiftDialect({ iamRole: TEST_IAM_ROLE }),
+      ),
+    ).toThrow(/no manifestUri/);
+  });
+
+  it('sizes a varchar(n) column in BYTES on Redshift: 4n, so n multibyte characters fit', () => {
+    // Redshift VARCHAR(n) counts bytes (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html).
+    const dialect = redshiftDialect({ iamRole: TEST_IAM_ROLE });
+    expect(dialect.columnType('varchar(16)')).toBe('VARCHAR(64)');
+    expect(dialect.columnType('varchar(20000)')).toBe('VARCHAR(65535)');
+    expect(duckdbDialect().columnType('varchar(16)')).toBe('VARCHAR(16)');
   });
 
   it('DuckDB reads <sourceUri>*.parquet by column name, guarded by the ledger', () => {

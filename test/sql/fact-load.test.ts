@@ -3,7 +3,7 @@ import { createFactTablesSql, factLoadSql, factLoadStatements } from '../../core
 import type { FactLoadSpecInput, LoadBatch } from '../../core/warehouse-spec';
 import { ENGINE_FACTORIES, type Row, type WarehouseEngine, insertRowsStatements } from './engines';
 import { freshSchema } from './scd2-fixtures';
-import { UNUSED_SOURCE_URI } from './scd2-harness';
+import { UNUSED_MANIFEST_URI, UNUSED_SOURCE_URI } from './scd2-harness';
 import { readTable } from './snapshots';
 
 function factSpec(schema: string, deduplicate: boolean): FactLoadSpecInput {
@@ -51,7 +51,7 @@ describe.each(ENGINE_FACTORIES)('fact load: $name', ({ create }) => {
     }
     const statements = factLoadStatements(
       spec,
-      { ...identity, sourceUri: UNUSED_SOURCE_URI },
+      { ...identity, sourceUri: UNUSED_SOURCE_URI, manifestUri: UNUSED_MANIFEST_URI },
       engine.dialect,
     );
     await engine.transaction([

@@ -4,6 +4,8 @@ import { type Row, type Statement, type WarehouseEngine, insertRowsStatements } 
 
 /** The URI tests pass when staging is filled by INSERTs (the load statement is then left out). */
 export const UNUSED_SOURCE_URI = 's3://medallion-test-lake/silver/unused/';
+/** Redshift COPYs from a manifest; the executed tests replace the COPY with INSERTs. */
+export const UNUSED_MANIFEST_URI = 's3://medallion-test-lake/_medallion/copy-manifests/unused.manifest';
 
 export type Staging = 'parquet' | 'insert';
 
@@ -20,7 +22,11 @@ export async function scd2BatchStatements(
     const sourceUri = await engine.writeParquet(stagingColumns(spec), rows);
     return scd2MergeSql(spec, { ...batch, sourceUri }, engine.dialect);
   }
-  const statements = scd2MergeStatements(spec, { ...batch, sourceUri: UNUSED_SOURCE_URI }, engine.dialect);
+  const statements = scd2MergeStatements(
+    spec,
+    { ...batch, sourceUri: UNUSED_SOURCE_URI, manifestUri: UNUSED_MANIFEST_URI },
+    engine.dialect,
+  );
   return [
     ...statements.createStaging,
     ...insertRowsStatements(engine.dialect, tempTableNames(spec).staging, stagingColumns(spec), rows),

@@ -14,7 +14,16 @@ import {
 } from './serializable-isolation';
 import { rewriteSql } from './sql-rewrite';
 import { type StatementRecord, type StatementsState, warehouseOf } from './statement-record';
-import { tableAccess } from './table-access';
+import { declaredTable, tableAccess } from './table-access';
+import {
+  CopyError,
+  parseRedshiftCopy,
+  type RedshiftCopy,
+  runRedshiftCopy,
+  type TargetColumn,
+} from './copy-from-parquet';
+import type { ColumnType } from '../../../core/warehouse-spec';
+import { quoteLiteral } from '../../sources/sql-quote';
 import type { Warehouse } from './warehouse';
 
 interface ActiveStatement {
@@ -23,6 +32,8 @@ interface ActiveStatement {
   transaction?: TrackedTransaction;
   /** Unqualified names of the temp tables this transaction created (session-local). */
   tempTables: Set<string>;
+  /** Their declared columns (for COPY's checks). */
+  tempColumns: Map<string, TargetColumn[]>;
   transactionOpen: boolean;
   /** A DuckDB call is running (a cancel interrupts it). */
   executing: boolean;
@@ -46,6 +57,8 @@ interface ActiveStatement {
 export class StatementExecutor {
   private readonly active = new Map<string, ActiveStatement>();
   private readonly isolation = new Map<string, SerializableIsolation>();
+  /** Columns of permanent tables as declared by CREATE TABLE (warehouse|schema.table). */
+  private readonly declared = new Map<string, TargetColumn[]>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -65,6 +78,7 @@ export class StatementExecutor {
     const active: ActiveStatement = {
       record,
       tempTables: new Set(),
+      tempColumns: new Map(),
       transactionOpen: false,
       executing: false,
       holding: false,
@@ -162,29 +176,44 @@ export class StatementExecutor {
       sub.updatedAt = sub.startedAt;
       let result: StatementResult | undefined;
       try {
-        const rewritten = rewriteSql(
-          sub.sql,
-          this.ctx.lake.resolve,
-          record.parameters ? (n) => parameters.get(n) : undefined,
-        );
-        const access = tableAccess(sub.sql, active.tempTables);
-        for (const name of access.createsTemp) active.tempTables.add(name);
-        this.model(record).touch(active.transaction, access);
-        await this.prepareFolders(rewritten.s3Uris);
-        active.executing = true;
-        const output = await active.connection.run(rewritten.sql);
-        active.executing = false;
-        sub.hasResultSet = output.returnType === ResultReturnType.QUERY_RESULT;
-        if (sub.hasResultSet) {
-          result = await encodeResult(output);
-          sub.resultRows = result.records.length;
+        const copy = parseRedshiftCopy(sub.sql);
+        if (copy) {
+          const target = await this.copyTarget(active, copy);
+          if (!target.temp) this.model(record).touch(active.transaction, { reads: [], writes: [target.key] });
+          active.executing = true;
+          sub.resultRows = await runRedshiftCopy(active.connection, copy, target.columns, this.ctx.lake);
+          active.executing = false;
+          sub.hasResultSet = false;
         } else {
-          sub.resultRows = output.rowsChanged;
+          const rewritten = rewriteSql(
+            sub.sql,
+            this.ctx.lake.resolve,
+            record.parameters ? (n) => parameters.get(n) : undefined,
+          );
+          const access = tableAccess(sub.sql, active.tempTables);
+          for (const name of access.createsTemp) active.tempTables.add(name);
+          this.model(record).touch(active.transaction, access);
+          await this.prepareFolders(rewritten.s3Uris);
+          active.executing = true;
+          const output = await active.connection.run(rewritten.sql);
+          active.executing = false;
+          this.rememberDeclared(active, sub.sql);
+          sub.hasResultSet = output.returnType === ResultReturnType.QUERY_RESULT;
+          if (sub.hasResultSet) {
+            result = await encodeResult(output);
+            sub.resultRows = result.records.length;
+          } else {
+            sub.resultRows = output.rowsChanged;
+          }
         }
       } catch (error) {
         active.executing = false;
         if (active.cancelRequested) break;
-        return this.fail(active, engineError(error, active), index);
+        return this.fail(
+          active,
+          error instanceof CopyError ? error.message : engineError(error, active),
+          index,
+        );
       }
       if (result) sub.resultSize = await this.results.write(`${record.id}:${index + 1}`, result);
       sub.status = 'FINISHED';
@@ -199,6 +228,43 @@ export class StatementExecutor {
     active.holding = true;
     await this.records.save(record);
     this.ctx.scheduler.at(this.key(record), record.startedAt + record.runMs, () => this.commit(active));
+  }
+
+  /** Column types a CREATE TABLE declared (DuckDB forgets VARCHAR lengths; COPY checks them). */
+  private rememberDeclared(active: ActiveStatement, sql: string): void {
+    if (!/^\s*CREATE\b/i.test(sql)) return;
+    const declared = declaredTable(sql);
+    if (!declared) return;
+    if (declared.temp) active.tempColumns.set(declared.name, declared.columns);
+    else
+      this.declared.set(
+        `${warehouseOf(active.record)}|${declared.schema ?? 'public'}.${declared.name}`,
+        declared.columns,
+      );
+  }
+
+  /** The COPY target's columns: declared in this session (temp), declared earlier, else DuckDB's catalog. */
+  private async copyTarget(
+    active: ActiveStatement,
+    copy: RedshiftCopy,
+  ): Promise<{ key: string; temp: boolean; columns: TargetColumn[] }> {
+    const { schema, name } = copy.tableName;
+    const key = `${schema ?? 'public'}.${name}`;
+    if (schema === undefined) {
+      const temp = active.tempColumns.get(name);
+      if (temp) return { key, temp: true, columns: temp };
+    }
+    const declared = this.declared.get(`${warehouseOf(active.record)}|${key}`);
+    if (declared) return { key, temp: false, columns: declared };
+    const reader = await active.connection!.runAndReadAll(
+      `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ${quoteLiteral(name)}` +
+        (schema === undefined ? '' : ` AND schema_name = ${quoteLiteral(schema)}`) +
+        ' ORDER BY column_index',
+    );
+    const rows = reader.getRowObjectsJson() as { column_name: string; data_type: string }[];
+    const columns = rows.map((row) => ({ name: row.column_name, ...catalogType(row.data_type) }));
+    if (columns.length === 0) throw new CopyError(`ERROR: relation "${key}" does not exist`);
+    return { key, temp: schema === undefined && active.tempTables.has(name), columns };
   }
 
   /** Creates the folders of plain (glob-free) lake paths in existing buckets, as S3 needs no folders. */
@@ -291,6 +357,23 @@ export class StatementExecutor {
   private key(record: StatementRecord): string {
     return `redshift:${record.id}`;
   }
+}
+
+/** A DuckDB catalog type as a portable one (no VARCHAR length: DuckDB keeps none). */
+function catalogType(type: string): { type?: ColumnType } {
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+  if (decimal) return { type: `decimal(${decimal[1]},${decimal[2]})` as ColumnType };
+  const known: Record<string, ColumnType> = {
+    BIGINT: 'bigint',
+    INTEGER: 'integer',
+    VARCHAR: 'varchar',
+    BOOLEAN: 'boolean',
+    TIMESTAMP: 'timestamp',
+    DATE: 'date',
+    DOUBLE: 'double',
+  };
+  const portable = known[type];
+  return portable ? { type: portable } : {};
 }
 
 /**

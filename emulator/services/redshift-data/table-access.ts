@@ -6,6 +6,7 @@
  * parses it and reports its target itself.
  */
 import { loadModule, parseSync } from 'libpg-query';
+import type { ColumnType } from '../../../core/warehouse-spec';
 
 export interface TableAccess {
   reads: Set<string>;
@@ -132,4 +133,75 @@ function collectRangeVars(node: Json, found: (rv: RangeVar) => void): void {
 /** `relation` fields hold a bare RangeVar (not wrapped in { RangeVar: ... }). */
 function isRangeVarShape(value: Json): boolean {
   return value !== null && typeof value === 'object' && 'relname' in value;
+}
+
+/** A table a CREATE TABLE statement declares, with its columns' portable types where they map. */
+export interface DeclaredTable {
+  schema?: string;
+  name: string;
+  temp: boolean;
+  columns: { name: string; type?: ColumnType }[];
+}
+
+/**
+ * The columns of a `CREATE [TEMP] TABLE t (...)`, typed as core/warehouse-spec.ts names them, so COPY can
+ * check Parquet types and VARCHAR byte lengths (DuckDB keeps no VARCHAR length). Redshift's VARCHAR and
+ * TEXT without a length hold 256 bytes; NUMERIC without one is NUMERIC(18,0).
+ */
+export function declaredTable(sql: string): DeclaredTable | undefined {
+  let parsed: { stmts?: { stmt?: Json }[] };
+  try {
+    parsed = parseSync(sql);
+  } catch {
+    return undefined;
+  }
+  const create = (parsed.stmts?.[0]?.stmt as { CreateStmt?: Record<string, Json> } | undefined)?.CreateStmt;
+  if (!create) return undefined;
+  const rv = create.relation as RangeVar;
+  if (!rv.relname) return undefined;
+  const columns: DeclaredTable['columns'] = [];
+  for (const element of (create.tableElts as { ColumnDef?: Record<string, Json> }[] | undefined) ?? []) {
+    const def = element.ColumnDef;
+    if (!def) continue;
+    const typeName = def.typeName as { names?: { String: { sval: string } }[]; typmods?: Json[] };
+    const base = typeName.names?.at(-1)?.String.sval.toLowerCase() ?? '';
+    const mods = (typeName.typmods ?? []).map(
+      (mod) => (mod as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival?.ival ?? 0,
+    );
+    const type = portableType(base, mods);
+    columns.push({ name: String(def.colname), ...(type ? { type } : {}) });
+  }
+  return {
+    ...(rv.schemaname ? { schema: rv.schemaname.toLowerCase() } : {}),
+    name: rv.relname.toLowerCase(),
+    temp: rv.relpersistence === 't',
+    columns,
+  };
+}
+
+function portableType(base: string, mods: number[]): ColumnType | undefined {
+  switch (base) {
+    case 'int8':
+      return 'bigint';
+    case 'int4':
+    case 'int2':
+      return 'integer';
+    case 'varchar':
+    case 'bpchar':
+    case 'text':
+      return `varchar(${mods[0] ?? 256})` as ColumnType;
+    case 'bool':
+      return 'boolean';
+    case 'timestamp':
+      return 'timestamp';
+    case 'date':
+      return 'date';
+    case 'float8':
+    case 'float4':
+      return 'double';
+    case 'numeric':
+      return `decimal(${mods[0] ?? 18},${mods[1] ?? 0})` as ColumnType;
+    default:
+      return undefined;
+  }
 }
