@@ -53,32 +53,35 @@ beforeAll(async () => {
     { statementRetry: { maxTransientFailures: 10, initialDelayMs: 20, maxDelayMs: 200 } },
   ));
   scratch = await mkdtemp(join(tmpdir(), 'medallion-parallel-loads-'));
-  const duck = await DuckDBInstance.create(':memory:');
-  const connection = await duck.connect();
-  for (const [index, date] of DATES.entries()) {
-    const file = join(scratch, `${date}.parquet`);
-    await connection.run(
-      `COPY (SELECT ${index} * 100 + i AS sale_id, i * 10 AS amount_cents FROM range(1, ${index + 3}) r(i)) TO '${file}' (FORMAT parquet)`,
-    );
-    await t.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: LAKE,
-        Key: `gold/fact_sales/dt=${date}/part-00000.parquet`,
-        Body: await readFile(file),
-      }),
-    );
-    // Spark's marker: COPY from the prefix would read it; the load's manifest leaves it out.
-    await t.clients.s3.send(
-      new PutObjectCommand({ Bucket: LAKE, Key: `gold/fact_sales/dt=${date}/_SUCCESS`, Body: '' }),
-    );
-  }
-  connection.closeSync();
-  duck.closeSync();
+  for (const [index, date] of DATES.entries()) await putParquet(date, index);
 });
 afterAll(async () => {
   await t.close();
   await rm(scratch, { recursive: true, force: true });
 });
+
+/** Day `index`'s gold output: sales index*100+1 .. index*100+index+2, then Spark's _SUCCESS marker. */
+async function putParquet(date: string, index: number): Promise<void> {
+  const duck = await DuckDBInstance.create(':memory:');
+  const connection = await duck.connect();
+  const file = join(scratch, `${date}.parquet`);
+  await connection.run(
+    `COPY (SELECT ${index} * 100 + i AS sale_id, i * 10 AS amount_cents FROM range(1, ${index + 3}) r(i)) TO '${file}' (FORMAT parquet)`,
+  );
+  connection.closeSync();
+  duck.closeSync();
+  await t.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: LAKE,
+      Key: `gold/fact_sales/dt=${date}/part-00000.parquet`,
+      Body: await readFile(file),
+    }),
+  );
+  // Spark's marker: COPY from the prefix would read it; the load's manifest leaves it out.
+  await t.clients.s3.send(
+    new PutObjectCommand({ Bucket: LAKE, Key: `gold/fact_sales/dt=${date}/_SUCCESS`, Body: '' }),
+  );
+}
 
 function stageInput(date: string): RedshiftStageInput {
   const id = identity('load_fact_sales', 0, date);
@@ -183,4 +186,22 @@ it('a resumed attempt whose statement expired (24 h) asks the ledger instead of 
     dayLater.mockRestore();
   }
   expect(await query(`SELECT COUNT(*) FROM analytics.fact_sales WHERE dt = DATE '${date}'`)).toEqual(before);
+});
+
+it('retries a scripted serialization failure (the chaos tier scripts them as redshift-data run failures)', async () => {
+  const date = '2024-05-05';
+  await putParquet(date, 7);
+  await t.emulator.admin.setDuration({ service: 'redshift-data', name: '*', ms: 0 });
+  await t.emulator.admin.failNextRuns({
+    service: 'redshift-data',
+    name: '*',
+    count: 2,
+    message: 'ERROR: 1023 DETAIL: Serializable isolation violation on table - 100, scripted',
+  });
+  const result = await harness().run(runRedshiftStage, stageInput(date));
+  expect(result.details).toMatchObject({ transientFailures: 2 });
+  expect(await query(`SELECT COUNT(*) FROM analytics.fact_sales WHERE dt = DATE '${date}'`)).toEqual([[9]]);
+  expect(
+    await query(`SELECT COUNT(*) FROM analytics.medallion_load_ledger WHERE logical_date = DATE '${date}'`),
+  ).toEqual([[1]]);
 });
