@@ -1,7 +1,11 @@
 /**
  * The Temporal UI (the dev server's, 2.4x) in headless Chromium, on the real local stack: a shop day
  * run by the CLI is listed and filterable by medallion's custom search attributes, its page shows
- * them, and a person can start a day from the UI's "Start Workflow" form with one JSON object.
+ * them (the logical date filterable as `MedallionLogicalDate = "2026-01-15"`), and a person can start
+ * a day from the UI's "Start Workflow" form with one JSON object. An operator's day: a backfill typed
+ * into Start Workflow, paused, resumed and cancelled (badge Canceled, its Glue runs STOPPED in the
+ * emulator); a day whose Glue job failed three times found by status and stage, then Reset from the UI
+ * to its last workflow task, which completes it with one new AWS run for that stage (start-call log).
  * Uses Debian's /usr/bin/chromium (scripts/provision.ts installs it as root); skipped without it.
  * Screenshots go to a temporary directory, printed at the end.
  */
@@ -234,4 +238,72 @@ describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`,
     expect(states).toContain('STOPPED');
     await t.stack.emulator.admin.resetScript();
   }, 180_000);
+
+  it('a Glue job failed three times fails the day; Reset from the UI completes it with one new AWS run', async () => {
+    await t.stack.emulator.admin.failNextRuns({
+      service: 'glue',
+      name: 'silver_orders',
+      count: 3,
+      message: 'Scripted failure: division by zero in silver_orders',
+    });
+    const workflowId = 'shop/2026-01-21';
+    const failed = await startDailyRun(t.stack.client, {
+      pipeline: 'shop',
+      logicalDate: '2026-01-21',
+      taskQueue: t.taskQueue,
+    });
+    await failed.result().catch(() => undefined);
+    await t.stack.emulator.admin.resetScript();
+    const failedRunId = (await failed.describe()).runId;
+
+    // The operator finds the failed day by status and stage, and opens it.
+    await openWorkflowList('MedallionStatus = "failed" AND MedallionStage = "silver_orders"');
+    await page.getByRole('link', { name: workflowId }).first().click();
+    await page.getByText('Failed', { exact: true }).first().waitFor();
+    await shot('day-failed', { docs: true });
+    const startsBefore = t.stack.emulator.admin.startCalls({ outcome: 'started' }).length;
+    await page.getByRole('button', { name: 'Reset', exact: true }).first().click();
+    // The select's input is read-only (disabled); the menu opens from the control around it.
+    await page
+      .locator('#reset-event-id')
+      .locator('visible=true')
+      .first()
+      .locator('xpath=..')
+      .click({ force: true });
+    // The last workflow task: the one that decided to fail.
+    await page.getByRole('option').locator('visible=true').last().click();
+    await page.locator('#reset-reason').locator('visible=true').first().fill('Glue job fixed');
+    await shot('reset-dialog', { docs: true });
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /confirm/i })
+      .click();
+    await expect
+      .poll(
+        () =>
+          t.stack.client.workflow
+            .getHandle(workflowId)
+            .describe()
+            .then((d) => d.runId),
+        {
+          timeout: 20_000,
+        },
+      )
+      .not.toBe(failedRunId);
+    const report = (await t.stack.client.workflow.getHandle(workflowId).result()) as DailyRunReport;
+    expect(report.status).toBe('succeeded');
+    expect(report.stages.find((s) => s.id === 'silver_orders')).toMatchObject({
+      status: 'succeeded',
+      attempt: 4,
+    });
+    const added = t.stack.emulator.admin
+      .startCalls({ outcome: 'started' })
+      .slice(startsBefore)
+      .map((c) => `${c.operation} ${c.idempotencyKey ?? c.resource}`);
+    // One new Glue run for the failed stage, under a run key of its own; nothing that finished again.
+    expect(added).not.toContainEqual(expect.stringMatching(/md-(ingest-crm|silver-accounts)-/));
+    expect(added.filter((a) => a.includes('md-silver-orders-'))).toEqual([
+      expect.stringMatching(/^StartJobRun md-silver-orders-g0-a4-/),
+    ]);
+  }, 150_000);
 });
