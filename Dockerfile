@@ -8,6 +8,8 @@ ENV NODE_ENV=production
 # here (linux x64 or arm64) as on a developer's macOS or Windows machine.
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+# @temporalio/core-bridge ships its native library for five platforms (~150 MB): keep this image's.
+RUN find node_modules/@temporalio/core-bridge/releases -mindepth 1 -maxdepth 1 ! -name "$(uname -m)-unknown-linux-gnu" -exec rm -rf {} +
 
 COPY tsconfig.json ./
 COPY core ./core

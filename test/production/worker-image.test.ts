@@ -7,7 +7,16 @@
  * HEALTHCHECK must pass while the worker runs and fail once it stopped, and SIGTERM must stop it cleanly.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -214,6 +223,10 @@ describe('the worker image, built and run as the Dockerfile says', () => {
       expect(existsSync(path.join(modules, needed)), needed).toBe(true);
     }
     expect(existsSync(path.join(appDir, 'dist/workflow-bundle.js'))).toBe(true);
+    // The core-bridge native library of this platform alone (x86_64 or aarch64 Linux).
+    const releases = readdirSync(path.join(modules, '@temporalio/core-bridge/releases'));
+    expect(releases).toHaveLength(1);
+    expect(releases[0]).toMatch(/^(x86_64|aarch64)-unknown-linux-gnu$/);
   });
 
   it('becomes healthy, runs a shop day to success from the built bundle, and stops on SIGTERM', async () => {
