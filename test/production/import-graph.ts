@@ -1,6 +1,6 @@
 /**
- * What a set of entry files needs at run time: the local files they reach through value imports
- * (type-only imports vanish when tsx strips types) and the npm packages those files import.
+ * What a set of entry files needs at run time: the local files they reach through value imports and
+ * dynamic `import()` (type-only imports vanish when tsx strips types) and the npm packages they import.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -46,6 +46,19 @@ function valueImports(file: string): string[] {
       specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
     }
   }
+  // `await import('pkg')` (an ESM-only package loaded from CommonJS) is a run-time import too.
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      specifiers.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
   return specifiers;
 }
 
