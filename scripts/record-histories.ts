@@ -32,7 +32,7 @@ import path from 'node:path';
 import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startBackfill } from '../cli/commands/backfill';
 import { startDailyRun } from '../cli/daily-runs';
 import { type LocalStack, startLocalStack } from '../cli/local/local-stack';
@@ -44,16 +44,7 @@ import { loadPipelines } from '../pipelines/registry';
 import { HISTORIES_DIR, historyToJson } from '../test/replay/history-files';
 import { progressQuery } from '../workflows';
 import type { DailyChildInput } from '../workflows/backfill-children';
-import { WORKFLOWS_PATH } from '../workers/worker';
-
-const quietBundlerLogger = {
-  trace() {},
-  debug() {},
-  info() {},
-  log() {},
-  warn: (message: string) => process.stderr.write(`${message}\n`),
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
+import { buildWorkflowBundle } from '../workers/workflow-bundle';
 
 /** One recorded run: which execution, and the name part that tells it apart within its scenario. */
 export interface RecordedRun {
@@ -414,7 +405,7 @@ async function main(): Promise<void> {
     return;
   }
   const chosen = scenarios.filter((s) => !args.only || args.only.includes(s.name));
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  const bundle = await buildWorkflowBundle();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-record-'));
   const stack = await startLocalStack({ dataDir, firstDay: FIRST_DAY, say: () => undefined });
   const ctx: ScenarioContext = {
