@@ -62,6 +62,10 @@ export async function startMoto(env: Record<string, string> = {}): Promise<MotoS
     ['-H', '127.0.0.1', '-p', String(port)],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
+  // A test process that exits without afterAll (a killed fork) takes its server with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
@@ -72,6 +76,12 @@ export async function startMoto(env: Record<string, string> = {}): Promise<MotoS
     child.kill('SIGKILL');
     throw new Error(`moto_server did not start: ${(error as Error).message}\n${stderr}`);
   }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
   const environment: Environment = {
     ...awsTestEnvironment,
     region: MOTO_REGION,
@@ -80,14 +90,20 @@ export async function startMoto(env: Record<string, string> = {}): Promise<MotoS
   };
   // No credentials in the env given: the worker's code then uses its dummy local ones (moto ignores them).
   const clients = buildAwsClients(environment, {});
-  epochTimestamps(clients.dms, 'dms/2016-01-01');
-  epochTimestamps(clients.redshiftData, 'redshift-data/2019-12-20');
-  await clients.s3.send(
-    new CreateBucketCommand({
-      Bucket: MOTO_LAKE,
-      CreateBucketConfiguration: { LocationConstraint: MOTO_REGION },
-    }),
-  );
+  try {
+    epochTimestamps(clients.dms, 'dms/2016-01-01');
+    epochTimestamps(clients.redshiftData, 'redshift-data/2019-12-20');
+    await clients.s3.send(
+      new CreateBucketCommand({
+        Bucket: MOTO_LAKE,
+        CreateBucketConfiguration: { LocationConstraint: MOTO_REGION },
+      }),
+    );
+  } catch (error) {
+    // The caller never gets a handle to stop: stop the server here rather than leave it running.
+    await stop();
+    throw error;
+  }
 
   return {
     endpoint,
@@ -100,12 +116,7 @@ export async function startMoto(env: Record<string, string> = {}): Promise<MotoS
       });
       if (!response.ok) throw new Error(`moto set-transition ${modelName}: HTTP ${response.status}`);
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop,
   };
 }
 
