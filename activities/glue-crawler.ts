@@ -1,6 +1,12 @@
 /**
- * The optional crawler after a Glue job: StartCrawler (a crawl already running is attached to), then
- * GetCrawler until the crawler is READY again with a LastCrawl status of SUCCEEDED / FAILED / CANCELLED.
+ * The optional crawler after a Glue job: StartCrawler, then GetCrawler until the crawler is READY again
+ * with a LastCrawl status of SUCCEEDED / FAILED / CANCELLED.
+ *
+ * The crawler is shared by all dates. A crawl already running (StartCrawler answers
+ * CrawlerRunningException) may have listed S3 before this date's job wrote its partition, so it is not
+ * attached to: the activity waits for it to end (State READY), then starts a crawl of its own. GetCrawler
+ * cannot say what a running crawl has already read (botocore glue Crawler: only State, CrawlElapsedTime and
+ * the previous crawl's LastCrawl), so no running crawl is trusted to cover our data.
  */
 import {
   type Crawler,
@@ -10,10 +16,10 @@ import {
   StopCrawlerCommand,
 } from '@aws-sdk/client-glue';
 import type { PollSettings, StageHeartbeat } from '../core/stage-io';
-import { awsCall } from './aws-call';
+import { activityContext, awsCall } from './aws-call';
 import { awsErrorCodeOf, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
-import { type RunOutcome, type RunPhase, runToTerminal } from './poll-run';
+import { nextPollDelayMs, type RunOutcome, type RunPhase, runToTerminal } from './poll-run';
 
 /** READY answers without a crawl newer than our request this many times: the crawl never started. */
 export const CRAWLER_START_CHECKS = 10;
@@ -85,6 +91,33 @@ export async function runGlueCrawler(request: GlueCrawlerRequest): Promise<RunOu
     return { crawler, phase: 'running', state: 'READY', message: '' };
   };
 
+  const getCrawler = async (): Promise<Crawler> => {
+    const response = await awsCall(subject, 'GetCrawler', (options) =>
+      glue.send(new GetCrawlerCommand({ Name: crawlerName }), options),
+    );
+    if (!response.Crawler) throw new Error(`Glue GetCrawler ${crawlerName} returned no Crawler`);
+    return response.Crawler;
+  };
+
+  /** Polls until a crawl someone else started has ended, heartbeating the job's progress meanwhile. */
+  const waitUntilReady = async (): Promise<void> => {
+    const context = activityContext();
+    context?.log.info(`Glue crawler ${crawlerName}: a crawl is already running; waiting for it to end`);
+    for (let waits = 0; ; waits += 1) {
+      if ((await getCrawler()).State === 'READY') return;
+      const heartbeatTimeout = context?.info.heartbeatTimeoutMs;
+      let remaining = nextPollDelayMs(request.poll, waits);
+      while (remaining > 0) {
+        const step = heartbeatTimeout
+          ? Math.min(remaining, Math.max(1, Math.floor(heartbeatTimeout / 3)))
+          : remaining;
+        await (context ? context.sleep(step) : new Promise((resolve) => setTimeout(resolve, step)));
+        context?.heartbeat(request.jobHeartbeat);
+        remaining -= step;
+      }
+    }
+  };
+
   return runToTerminal<CrawlerStatus>({
     service: 'Glue',
     job: `crawler ${crawlerName}`,
@@ -95,24 +128,21 @@ export async function runGlueCrawler(request: GlueCrawlerRequest): Promise<RunOu
     consoleUrl: () => consoleUrl,
     findExisting: () => Promise.resolve(undefined),
     start: async () => {
-      requestedAt = Date.now();
-      try {
-        await awsCall(subject, 'StartCrawler', (options) =>
-          glue.send(new StartCrawlerCommand({ Name: crawlerName }), options),
-        );
-        return { runId: crawlerName };
-      } catch (error) {
-        if (awsErrorCodeOf(error) !== 'CrawlerRunningException') throw error;
-        return { runId: crawlerName, attached: true };
+      // Another date's stage may start the crawler again between our READY check and StartCrawler: retry.
+      for (;;) {
+        requestedAt = Date.now();
+        try {
+          await awsCall(subject, 'StartCrawler', (options) =>
+            glue.send(new StartCrawlerCommand({ Name: crawlerName }), options),
+          );
+          return { runId: crawlerName };
+        } catch (error) {
+          if (awsErrorCodeOf(error) !== 'CrawlerRunningException') throw error;
+        }
+        await waitUntilReady();
       }
     },
-    describe: async () => {
-      const response = await awsCall(subject, 'GetCrawler', (options) =>
-        glue.send(new GetCrawlerCommand({ Name: crawlerName }), options),
-      );
-      if (!response.Crawler) throw new Error(`Glue GetCrawler ${crawlerName} returned no Crawler`);
-      return classify(response.Crawler);
-    },
+    describe: async () => classify(await getCrawler()),
     stateOf: (status) => status.state,
     phaseOf: (status) => status.phase,
     failureMessage: (status) => status.message,

@@ -380,17 +380,33 @@ describe('runGlueStage', () => {
       expect(h.heartbeats.at(-1)).toMatchObject({ awsRunId: 'jr_new', awsState: 'SUCCEEDED' });
     });
 
-    it('attaches to a crawl already running (CrawlerRunningException)', async () => {
+    it('does not attach to a crawl already running (CrawlerRunningException): waits for READY, then crawls again', async () => {
+      // The running crawl was started by another date's stage, possibly before this job wrote its
+      // partition, so its result says nothing about our data (the crawler is shared by all dates).
       jobStates('SUCCEEDED');
       glueMock
         .on(StartCrawlerCommand)
-        .rejects(new CrawlerRunningException({ message: 'already running', ...meta }));
+        .rejectsOnce(new CrawlerRunningException({ message: 'already running', ...meta }))
+        .resolves({});
+      const before = new Date(Date.now() - 3_600_000);
       glueMock
         .on(GetCrawlerCommand)
+        // Waiting for the other crawl: it is still running, then ends (READY, its LastCrawl SUCCEEDED).
+        .resolvesOnce({ Crawler: { Name: 'shop-silver', State: 'RUNNING' } })
+        .resolvesOnce({
+          Crawler: {
+            Name: 'shop-silver',
+            State: 'READY',
+            LastCrawl: { Status: 'SUCCEEDED', StartTime: before },
+          },
+        })
+        // Our own crawl.
         .resolvesOnce({ Crawler: { Name: 'shop-silver', State: 'RUNNING' } })
         .resolves(lastCrawl('SUCCEEDED'));
       const result = await harness().run(runGlueStage, input({ crawlerName: 'shop-silver' }));
-      expect(result.details).toMatchObject({ crawlerState: 'SUCCEEDED' });
+      expect(glueMock.commandCalls(StartCrawlerCommand)).toHaveLength(2);
+      expect(glueMock.commandCalls(GetCrawlerCommand)).toHaveLength(4);
+      expect(result.details).toMatchObject({ crawlerState: 'SUCCEEDED', crawlerStatusCalls: 2 });
     });
 
     it.each(['FAILED', 'CANCELLED'] as const)('fails when the crawl ends %s', async (status) => {

@@ -1,7 +1,7 @@
 /**
  * The Glue activity (job run, then the optional crawler) against moto: StartJobRun, GetJobRun,
  * GetJobRuns (attach by run key), ConcurrentRunsExceededException, StartCrawler, GetCrawler,
- * StopCrawler (stop on cancel) and CrawlerRunningException (attach). BatchStopJobRun is not in
+ * StopCrawler (stop on cancel) and CrawlerRunningException (wait for READY, then crawl again; ListCrawls checks it). BatchStopJobRun is not in
  * moto 5.2.1 (HTTP 500): Glue's stop on cancel is covered by the emulator and aws-sdk-client-mock.
  */
 import {
@@ -9,6 +9,7 @@ import {
   CreateJobCommand,
   GetCrawlerCommand,
   GetJobRunsCommand,
+  ListCrawlsCommand,
   StartCrawlerCommand,
   StartJobRunCommand,
 } from '@aws-sdk/client-glue';
@@ -38,6 +39,9 @@ describe.runIf(motoAvailable())('Glue activity on moto', () => {
     activities = createActivities(moto.clients);
   });
   afterAll(() => moto?.stop());
+
+  const crawlsOf = async (CrawlerName: string) =>
+    (await moto.clients.glue.send(new ListCrawlsCommand({ CrawlerName }))).Crawls ?? [];
 
   /** A job of its own per test (moto's state is per server), with the metrics its run would write. */
   async function job(name: string, maxConcurrentRuns = 1, maxRetries = 0): Promise<GlueStageInput> {
@@ -186,18 +190,26 @@ describe.runIf(motoAvailable())('Glue activity on moto', () => {
       expect(crawler).toMatchObject({ State: 'READY', LastCrawl: { Status: 'STOPPED' } });
     });
 
-    it('attaches to a crawl already running (CrawlerRunningException) and waits for it', async () => {
+    it('does not attach to a crawl already running (CrawlerRunningException): waits for it to end, then crawls again', async () => {
       await moto.setTransition('glue::job_run', { progression: 'immediate' });
       await moto.setTransition('glue::crawl', { progression: 'time', seconds: 1 });
       const input = { ...(await job('silver_attach_crawl')), crawlerName: 'silver-crawler' };
+      const crawlsBefore = await crawlsOf('silver-crawler');
+      // Another date's crawl, started before this job wrote its data: it may miss the new partition.
       await moto.clients.glue.send(new StartCrawlerCommand({ Name: 'silver-crawler' }));
-      // The crawl ends READY with LastCrawl.Status COMPLETED, a value outside the model (next test):
+      // Our crawl ends READY with LastCrawl.Status COMPLETED, a value outside the model (next test):
       // the activity follows the model and does not count it as a success.
       await expectFailure(harness().run(activities.runGlueStage, input), {
         type: FailureType.AwsJobFailed,
         nonRetryable: true,
         messageIncludes: ['crawler silver-crawler', 'ended COMPLETED'],
       });
+      const crawls = (await crawlsOf('silver-crawler')).slice(crawlsBefore.length);
+      // Two crawls: the other one, then ours, started only after the other had ended (moto's crawl lasts
+      // 1 s; its ListCrawls gives no EndTime). The old code attached and started none of its own.
+      expect(crawls).toHaveLength(2);
+      const [other, ours] = crawls.map((c) => c.StartTime!.getTime()).sort((x, y) => x - y);
+      expect(ours! - other!).toBeGreaterThanOrEqual(900);
     });
 
     it('moto disagrees with the Glue model on LastCrawl.Status (known moto bug, reported)', async () => {

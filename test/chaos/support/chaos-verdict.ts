@@ -55,8 +55,8 @@ function statementAttemptBase(key: string): string {
 /**
  * Starts of the DMS task, which takes no token: the chaos run must start it as often as the clean run
  * did (once per CDC window); a lost response retried blindly would start it twice. The Glue crawler,
- * the other start without a key, is shared by every date: a stage that finds it crawling attaches to
- * that crawl, so how often it starts depends on timing, not on correctness.
+ * the other start without a key, is shared by every date: a stage that finds it crawling waits for that
+ * crawl to end and starts its own, so how often it starts depends on timing, not on correctness.
  */
 export function dmsStartsDiffer(calls: StartCall[], clean: StartCall[]): string[] {
   const count = (list: StartCall[]) =>
