@@ -14,6 +14,7 @@ import type {
 import { dateRange, dayWindowUtc } from '../core/dates';
 import { FailureType } from '../core/errors';
 import type { PipelineSpec } from '../core/pipeline-spec';
+import { WAIT_HEARTBEAT_EVERY_MS } from '../core/stage-defaults';
 import type { RunStateStore } from './run-state';
 
 export interface BackfillActivityDeps {
@@ -23,6 +24,8 @@ export interface BackfillActivityDeps {
   readConcurrency?: number;
   /** How often a waited-for daily run is described. */
   attachPollMs?: number;
+  /** How often both activities heartbeat while they wait (their heartbeat timeout is 20 s). */
+  heartbeatEveryMs?: number;
 }
 
 function invalidInput(field: string, problem: string): ApplicationFailure {
@@ -37,6 +40,7 @@ function invalidInput(field: string, problem: string): ApplicationFailure {
 export function createBackfillActivities(deps: BackfillActivityDeps): BackfillActivities {
   const readConcurrency = deps.readConcurrency ?? 8;
   const attachPollMs = deps.attachPollMs ?? 30_000;
+  const heartbeatEveryMs = deps.heartbeatEveryMs ?? WAIT_HEARTBEAT_EVERY_MS;
 
   const readDate = async (pipeline: string, date: string): Promise<DateRunState> => {
     const [generations, done] = await Promise.all([
@@ -68,10 +72,19 @@ export function createBackfillActivities(deps: BackfillActivityDeps): BackfillAc
       }
       const dates = dateRange(request.from, request.to);
       const states: DateRunState[] = [];
-      for (let i = 0; i < dates.length; i += readConcurrency) {
-        const batch = dates.slice(i, i + readConcurrency);
-        states.push(...(await Promise.all(batch.map((date) => readDate(spec.name, date)))));
-        Context.current().heartbeat({ read: states.length, of: dates.length });
+      const context = Context.current();
+      const beat = () => context.heartbeat({ read: states.length, of: dates.length });
+      // A slow batch of S3 reads must not look like a lost worker: beat on a timer, not only per batch.
+      const timer = setInterval(beat, heartbeatEveryMs);
+      try {
+        beat();
+        for (let i = 0; i < dates.length; i += readConcurrency) {
+          const batch = dates.slice(i, i + readConcurrency);
+          states.push(...(await Promise.all(batch.map((date) => readDate(spec.name, date)))));
+          beat();
+        }
+      } finally {
+        clearInterval(timer);
       }
       return {
         pipeline: spec.name,
@@ -93,9 +106,13 @@ export function createBackfillActivities(deps: BackfillActivityDeps): BackfillAc
             status: description.status.name,
           };
         }
-        context.heartbeat({ runId: description.runId, status: description.status.name });
+        const details = { runId: description.runId, status: description.status.name };
+        // Sleeps in heartbeat-sized steps: the poll interval is longer than the heartbeat timeout.
         // Throws CancelledFailure when the backfill stops waiting; the run itself is left alone.
-        await context.sleep(attachPollMs);
+        for (let waited = 0; waited < attachPollMs; waited += heartbeatEveryMs) {
+          context.heartbeat(details);
+          await context.sleep(Math.min(heartbeatEveryMs, attachPollMs - waited));
+        }
       }
     },
   };

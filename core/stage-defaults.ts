@@ -19,7 +19,10 @@ export interface StageSettings {
 }
 
 const jobPoll = { initialInterval: '15s', maxInterval: '60s', backoffCoefficient: 1.5 };
-const HEARTBEAT_TIMEOUT = '20s';
+/** Also the backfill's own activities' (workflows/backfill*.ts): a killed worker costs them as little. */
+export const HEARTBEAT_TIMEOUT = '20s';
+/** How often activities that wait heartbeat: several beats inside HEARTBEAT_TIMEOUT. */
+export const WAIT_HEARTBEAT_EVERY_MS = 5_000;
 // Two new runs after a failed job, as Airflow DAGs for this stack commonly set `retries=2`.
 // A short first wait (crash recovery, above) with more attempts keeps the retry budget of throttling
 // and transient states about what it was with 30 s x 5 attempts: 5+10+20+40+80+160+320 s ~ 10.5 min.

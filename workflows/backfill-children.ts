@@ -21,6 +21,7 @@ import type { BackfillActivities } from '../core/backfill-contracts';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { DailyRunReport } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
+import { HEARTBEAT_TIMEOUT } from '../core/stage-defaults';
 import type { BackfillChildFlags } from './backfill-child-flag';
 import type { DailyPipelineInput } from './daily-input';
 import { dailyPipeline } from './daily-pipeline';
@@ -46,9 +47,10 @@ export const REFUSED_RUN_SKIPS_DONE_STAGES_PATCH = 'backfill-refused-run-skips-d
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 
 const { waitForDailyRun } = proxyActivities<BackfillActivities>({
-  // A daily run takes hours at most; the wait heartbeats, so a lost worker is noticed in minutes.
+  // A daily run takes hours at most; the wait heartbeats every few seconds, so a lost worker is noticed
+  // after the stages' short heartbeat timeout, not minutes later.
   startToCloseTimeout: '3 days',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5s', maximumInterval: '1 minute', nonRetryableErrorTypes },
   summary: 'wait for the run of this date that was already going',
 });

@@ -26,6 +26,7 @@ import type {
 import { countDates } from '../core/backfill-report';
 import { BackfillTracker, initialBackfillState } from '../core/backfill-tracker';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
+import { HEARTBEAT_TIMEOUT } from '../core/stage-defaults';
 import { validateBackfillInput } from './backfill-input';
 import { BackfillRun } from './backfill-run';
 import { backfillProgressQuery } from './backfill-signals';
@@ -39,7 +40,8 @@ export {
 
 const { describeBackfill } = proxyActivities<BackfillActivities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  // The stages' timeout: after a worker is killed the backfill resumes within seconds (it heartbeats every 5 s).
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     maximumAttempts: 10,
     initialInterval: '2s',
