@@ -13,7 +13,6 @@
  * starts again (docs/ARCHITECTURE.md, start-or-attach).
  */
 import { StandardRetryStrategy, retryMiddleware, retryMiddlewareOptions } from '@smithy/core/retry';
-import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 
 /** SDK command class names, per client, of starts without an idempotency token. */
 export const NON_IDEMPOTENT_START_COMMANDS = {
@@ -21,9 +20,15 @@ export const NON_IDEMPOTENT_START_COMMANDS = {
   dms: ['StartReplicationTaskCommand'],
 } as const satisfies Record<string, readonly string[]>;
 
+/** The retry middleware's own types, so the worker needs no type-only package at run time. */
+type Middleware = ReturnType<typeof retryMiddleware>;
+type RetryConfig = Parameters<typeof retryMiddleware>[0];
+
 interface RetryingClient {
   config: object;
-  middlewareStack: MiddlewareStack<object, MetadataBearer>;
+  middlewareStack: {
+    add(middleware: Middleware, options: typeof retryMiddlewareOptions & { override: boolean }): void;
+  };
 }
 
 /**
@@ -31,14 +36,13 @@ interface RetryingClient {
  * every other command as the client's own retry settings say. Returns the client.
  */
 export function withoutSdkRetryFor<C extends RetryingClient>(client: C, commandNames: readonly string[]): C {
-  const config = client.config as Parameters<typeof retryMiddleware>[0];
-  type Middleware = FinalizeRequestMiddleware<object, MetadataBearer>;
-  const retrying = retryMiddleware(config) as Middleware;
+  const config = client.config as RetryConfig;
+  const retrying = retryMiddleware(config);
   const once = retryMiddleware({
     ...config,
     maxAttempts: () => Promise.resolve(1),
     retryStrategy: () => Promise.resolve(new StandardRetryStrategy(1)),
-  }) as Middleware;
+  });
   const names = new Set(commandNames);
   client.middlewareStack.add(
     (next, context) => (names.has(context.commandName ?? '') ? once : retrying)(next, context),
