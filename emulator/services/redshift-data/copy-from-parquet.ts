@@ -218,19 +218,23 @@ export async function runRedshiftCopy(
     }
     const source = `read_parquet(${quoteLiteral(file.path)})`;
     const positional = leaves.map((leaf) => quoteIdentifier(leaf.name));
-    for (const [index, column] of ordered.entries()) {
+    // One scan of the file measures every VARCHAR column's longest value in bytes.
+    const limited = ordered.flatMap((column, index) => {
       const limit = column.type ? /^varchar\((\d+)\)$/.exec(column.type) : null;
-      if (!limit) continue;
-      const bytes = Number(limit[1]);
-      const reader = await connection.runAndReadAll(
-        `SELECT max(strlen(${positional[index]!}))::BIGINT AS longest FROM ${source}`,
-      );
-      const longest = Number((reader.getRowObjectsJS()[0]?.longest as bigint | null) ?? 0);
-      if (longest > bytes) {
-        throw new CopyError(
-          `ERROR: Load into table ${copy.table} failed: a value of column ${index + 1} "${column.name}" is ${longest} bytes, ` +
-            `longer than VARCHAR(${bytes}) (Redshift counts bytes, and columnar COPY cannot TRUNCATECOLUMNS) in '${file.uri}'`,
-        );
+      return limit ? [{ column, index, bytes: Number(limit[1]) }] : [];
+    });
+    if (limited.length > 0) {
+      const measures = limited.map(({ index }) => `max(strlen(${positional[index]!}))::BIGINT AS c${index}`);
+      const reader = await connection.runAndReadAll(`SELECT ${measures.join(', ')} FROM ${source}`);
+      const longest = reader.getRowObjectsJS()[0] ?? {};
+      for (const { column, index, bytes } of limited) {
+        const length = Number((longest[`c${index}`] as bigint | null) ?? 0);
+        if (length > bytes) {
+          throw new CopyError(
+            `ERROR: Load into table ${copy.table} failed: a value of column ${index + 1} "${column.name}" is ${length} bytes, ` +
+              `longer than VARCHAR(${bytes}) (Redshift counts bytes, and columnar COPY cannot TRUNCATECOLUMNS) in '${file.uri}'`,
+          );
+        }
       }
     }
     const list = ordered.map((c) => quoteIdentifier(c.name)).join(', ');
