@@ -19,36 +19,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config-errors';
 import { dmsTaskArn } from '../../emulator/emulator-config';
 import { callFaultRuleSchema } from '../../emulator/scripting/script-rules';
-import { LAKE, type TestEmulator, startTestEmulator } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startJobServicesEmulator } from './helpers/emulator-fixture';
 
 const APP = '00emrlost000001';
 const ROLE = 'arn:aws:iam::123456789012:role/emr-job';
 let t: TestEmulator;
 
 beforeAll(async () => {
-  t = await startTestEmulator({
-    s3: { buckets: [LAKE] },
-    glue: { jobs: [{ name: 'job-lost', maxConcurrentRuns: 20 }] },
-    emrServerless: { applications: [{ id: APP }] },
-    appflow: { flows: [{ name: 'crm-lost', object: 'accounts', bucket: LAKE, seed: 3 }] },
-    dms: {
-      tasks: [
-        {
-          id: 'cdc-lost',
-          schema: 'shop',
-          tables: ['orders'],
-          seed: 7,
-          timeZone: 'UTC',
-          outputUri: `s3://${LAKE}/bronze/cdc/`,
-          migrationType: 'cdc',
-        },
-      ],
+  t = await startJobServicesEmulator(
+    {
+      glueJob: 'job-lost',
+      glueMaxConcurrentRuns: 20,
+      emrApplication: APP,
+      flow: 'crm-lost',
+      dmsTask: 'cdc-lost',
     },
-    redshift: { workgroups: [{ name: 'wg', databases: ['db'] }] },
-    script: {
-      callFaults: [{ operation: 'glue:StartJobRun', phase: 'after-effect', response: 'drop', count: 1 }],
+    {
+      redshift: { workgroups: [{ name: 'wg', databases: ['db'] }] },
+      script: {
+        callFaults: [{ operation: 'glue:StartJobRun', phase: 'after-effect', response: 'drop', count: 1 }],
+      },
     },
-  });
+  );
 });
 afterAll(() => t.close());
 afterEach(() => t.emulator.admin.resetScript());

@@ -15,31 +15,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment } from '../../core/environment';
 import { dmsTaskArn } from '../../emulator/emulator-config';
 import { buildAwsClients } from '../../workers/aws-clients';
-import { LAKE, type TestEmulator, startTestEmulator } from '../emulator/helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startJobServicesEmulator } from '../emulator/helpers/emulator-fixture';
 
 const APP = '00emrretry00001';
 let t: TestEmulator;
 let aws: ReturnType<typeof buildAwsClients>;
 
 beforeAll(async () => {
-  t = await startTestEmulator({
-    s3: { buckets: [LAKE] },
-    glue: { jobs: [{ name: 'shared-runner', maxConcurrentRuns: 50 }] },
-    emrServerless: { applications: [{ id: APP }] },
-    appflow: { flows: [{ name: 'crm-retry', object: 'accounts', bucket: LAKE, seed: 3 }] },
-    dms: {
-      tasks: [
-        {
-          id: 'cdc-retry',
-          schema: 'shop',
-          tables: ['orders'],
-          seed: 7,
-          timeZone: 'UTC',
-          outputUri: `s3://${LAKE}/bronze/cdc/`,
-          migrationType: 'cdc',
-        },
-      ],
-    },
+  t = await startJobServicesEmulator({
+    glueJob: 'shared-runner',
+    glueMaxConcurrentRuns: 50,
+    emrApplication: APP,
+    flow: 'crm-retry',
+    dmsTask: 'cdc-retry',
   });
   const environment = {
     name: 'test',

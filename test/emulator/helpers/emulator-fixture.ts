@@ -104,3 +104,42 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, 15));
   }
 }
+
+/** The resources of `startJobServicesEmulator`, named by each test file so their runs stay apart. */
+export interface JobServiceNames {
+  glueJob: string;
+  glueMaxConcurrentRuns: number;
+  emrApplication: string;
+  flow: string;
+  dmsTask: string;
+}
+
+/**
+ * An emulator with one resource of each job service: a Glue job, an EMR Serverless application, an
+ * AppFlow flow over `accounts` and a cdc-only DMS task over `shop.orders`, all writing to LAKE.
+ */
+export function startJobServicesEmulator(
+  names: JobServiceNames,
+  extra: Omit<EmulatorConfigInput, 's3' | 'glue' | 'emrServerless' | 'appflow' | 'dms'> = {},
+): Promise<TestEmulator> {
+  return startTestEmulator({
+    s3: { buckets: [LAKE] },
+    glue: { jobs: [{ name: names.glueJob, maxConcurrentRuns: names.glueMaxConcurrentRuns }] },
+    emrServerless: { applications: [{ id: names.emrApplication }] },
+    appflow: { flows: [{ name: names.flow, object: 'accounts', bucket: LAKE, seed: 3 }] },
+    dms: {
+      tasks: [
+        {
+          id: names.dmsTask,
+          schema: 'shop',
+          tables: ['orders'],
+          seed: 7,
+          timeZone: 'UTC',
+          outputUri: `s3://${LAKE}/bronze/cdc/`,
+          migrationType: 'cdc',
+        },
+      ],
+    },
+    ...extra,
+  });
+}
