@@ -22,6 +22,11 @@ export const FailureType = {
   InvalidInput: 'InvalidInput',
   /** The pipeline definition or environment config is wrong. Not retried. */
   InvalidConfig: 'InvalidConfig',
+  /**
+   * A blocking data-quality check of the stage failed (details: the stage's `CheckOutcome`s). Retrying
+   * reads the same data, so it is not retried: fix the data, then rerun the date.
+   */
+  DataQualityFailed: 'DataQualityFailed',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -33,6 +38,7 @@ export const NON_RETRYABLE_FAILURES: readonly FailureType[] = [
   FailureType.AwsAccessDenied,
   FailureType.InvalidInput,
   FailureType.InvalidConfig,
+  FailureType.DataQualityFailed,
 ];
 
 /** Details attached to an AWS failure (ApplicationFailure.details[0]). */

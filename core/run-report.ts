@@ -1,3 +1,5 @@
+import type { CheckOutcome } from './check-outcome';
+
 /** What a daily run reports: per stage, and in total. Returned by the workflow and its `progress` query. */
 export type StageStatus =
   'pending' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'blocked' | 'not-selected' | 'cancelled';
@@ -22,6 +24,8 @@ export interface StageReport {
   details?: Record<string, string | number>;
   /** Why it failed, or which failed stage blocked it. */
   error?: string;
+  /** The stage's data-quality checks, evaluated on its latest attempt (absent when it declares none). */
+  checks?: CheckOutcome[];
 }
 
 /**
