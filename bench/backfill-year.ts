@@ -25,7 +25,7 @@ import type { DailyRunReport } from '../core/run-report';
 import type { EmulatorConfig } from '../emulator/emulator-config';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
 import { parseWorkerConfig } from '../workers/config';
-import { localEnvironment } from '../workers/local-environment';
+import { localEnvironment } from '../local/local-environment';
 import { backfill, backfillProgressQuery } from '../workflows/backfill';
 import { backfillBenchArgs, runBench, say, SHOP_FIRST_DAY } from './support/bench-stack';
 import { ownCpuSeconds, processCpuSeconds, summarize } from './support/process-cpu';

@@ -24,8 +24,8 @@ import type { PipelineActivities } from '../core/activity-contracts';
 import type { Plan } from '../core/plan';
 import type { StageInput, StageResult } from '../core/stage-io';
 import { dailyPipeline } from '../workflows';
-import { timeSkippingEnv } from '../test/helpers/temporal-servers';
-import { productionWorkflowBundle } from '../test/helpers/workflow-bundle';
+import { timeSkippingEnv } from '../local/temporal-servers';
+import { productionWorkflowBundle } from '../local/workflow-bundle-cache';
 import { awsShopPlan } from './support/aws-shop-plan';
 
 const GOAL = 500;

@@ -14,7 +14,7 @@ import type { StageInput, StageResult } from '../core/stage-io';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
 import { loadPipelines } from '../pipelines/registry';
 import { parseWorkerConfig } from '../workers/config';
-import { localEnvironment } from '../workers/local-environment';
+import { localEnvironment } from '../local/local-environment';
 import { assembleActivities } from '../workers/worker';
 import { backfill } from '../workflows/backfill';
 import { backfillBenchArgs, runBench, say, SHOP_FIRST_DAY } from './support/bench-stack';

@@ -7,7 +7,7 @@ import type { WarehouseQuery } from '../activities/warehouse-query';
 import { warehouseQueryFor } from '../workers/aws-clients';
 import { loadWorkerConfigFile } from '../workers/config';
 import { connectionOptions } from '../workers/temporal-connection';
-import { dataDirectory, loadEndpoints } from './local/local-state';
+import { dataDirectory, loadEndpoints } from '../local/local-state';
 
 export interface CliContext {
   client: Client;

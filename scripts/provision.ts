@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './net';
-import { PYTHON_TOOLS, provisionPythonTool, PythonToolError } from './python-tools';
+import { freePort, waitForPort } from '../local/net';
+import { PYTHON_TOOLS, provisionPythonTool, PythonToolError } from '../local/python-tools';
 import {
   cacheRoot,
   cliBinaryPath,
@@ -16,7 +16,7 @@ import {
   TEMPORAL_TEST_SERVER_VERSION,
   testServerInstallDir,
   testServerLauncherPath,
-} from './temporal-binaries';
+} from '../local/temporal-binaries';
 
 class ProvisionError extends Error {}
 

@@ -35,7 +35,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startBackfill } from '../cli/commands/backfill';
 import { startDailyRun } from '../cli/daily-runs';
-import { type LocalStack, startLocalStack } from '../cli/local/local-stack';
+import { type LocalStack, startLocalStack } from '../local/local-stack';
 import { dailyRunId } from '../core/activity-contracts';
 import type { BackfillInput } from '../core/backfill-contracts';
 import { addDays, dateRange } from '../core/dates';

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { type DevServer, startDevServer } from '../../cli/local/dev-server';
-import { freePort } from '../../scripts/net';
+import { type DevServer, startDevServer } from '../../local/dev-server';
+import { freePort } from '../../local/net';
 import type { WorkerConfig } from '../../workers/config';
 import { createMedallionWorker } from '../../workers/worker';
 

@@ -11,8 +11,8 @@ import type { DailyRunReport } from '../../core/run-report';
 import { loadPipelines } from '../../pipelines/registry';
 import { warehouseQueryFor } from '../../workers/aws-clients';
 import { followRun, startDailyRun } from '../daily-runs';
-import { dataDirectory } from '../local/local-state';
-import { startLocalStack } from '../local/local-stack';
+import { dataDirectory } from '../../local/local-state';
+import { startLocalStack } from '../../local/local-stack';
 import { formatStageTable, scd2Counts, type TableChecksum, warehouseChecksums } from '../run-summary';
 import { failureReport } from '../failure-report';
 

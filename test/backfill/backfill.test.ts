@@ -23,7 +23,7 @@ import {
   followBackfill,
   startBackfill as startFromCli,
 } from '../../cli/commands/backfill';
-import { timeSkippingEnv } from '../helpers/temporal-servers';
+import { timeSkippingEnv } from '../../local/temporal-servers';
 import { backfillTestActivities, cdcStageIds, pause, scd2StageIds, shopStageIds, StageLog } from './harness';
 import { MemoryRunState } from './memory-run-state';
 

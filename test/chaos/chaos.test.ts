@@ -3,7 +3,7 @@
  * emulator, the worker in a process of its own) under seeded random faults, for a few fixed seeds.
  * Each seed must end with every date succeeded, no run key started twice, a warehouse equal row for row
  * to a clean run of the same dates, and intact SCD2 dimensions. A failing seed prints its fault plan;
- * replay it with `npx tsx bench/chaos.ts --seeds <seed>` (which also runs many seeds).
+ * replay it with `npx tsx test/chaos/sweep-seeds.ts --seeds <seed>` (which also runs many seeds).
  *
  * Then the crash-recovery bound: the worker is SIGKILLed while Glue jobs run, and the stages it was
  * running start their next attempt on a new worker within 45 s (issue 13; core/stage-defaults.ts).
@@ -14,8 +14,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, dateRange } from '../../core/dates';
 import { shopEmulatorNames } from '../../emulator/shop-emulator-config';
-import { productionWorkflowBundle } from '../helpers/workflow-bundle';
-import { quietRuntime } from '../helpers/temporal-servers';
+import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
+import { quietRuntime } from '../../local/temporal-servers';
 import { type ChaosOutcome, runChaosBackfill } from './support/chaos-backfill';
 import { CHAOS_FIRST_DAY, CHAOS_HORIZON_PER_DAY } from './support/chaos-settings';
 import { chaosProblems, describeOutcome } from './support/chaos-verdict';

@@ -8,7 +8,7 @@ import { followBackfill } from '../../cli/commands/backfill';
 import { followRun } from '../../cli/daily-runs';
 import { dailyPipeline } from '../../workflows';
 import { backfill } from '../../workflows/backfill';
-import { timeSkippingEnv } from '../helpers/temporal-servers';
+import { timeSkippingEnv } from '../../local/temporal-servers';
 
 let env: TestWorkflowEnvironment;
 

@@ -4,7 +4,7 @@ import {
   pythonToolBin,
   pythonToolDir,
   type PythonTool,
-} from '../../scripts/python-tools';
+} from '../../local/python-tools';
 
 /**
  * The tool's python, or undefined (the tier skips) when it is not provisioned on a developer machine.

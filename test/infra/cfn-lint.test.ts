@@ -1,12 +1,12 @@
 /**
- * The synthesized template passes cfn-lint (PyPI, pinned in scripts/python-tools.ts and installed by
+ * The synthesized template passes cfn-lint (PyPI, pinned in local/python-tools.ts and installed by
  * `npm test`'s provisioning). Where it could not be installed the test is skipped, except under CI,
  * where a missing tool fails the run instead of passing silently.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CFN_LINT_TOOL, isPythonToolProvisioned, pythonToolBin } from '../../scripts/python-tools';
+import { CFN_LINT_TOOL, isPythonToolProvisioned, pythonToolBin } from '../../local/python-tools';
 import { synthesize } from './synth';
 
 const cfnLint = CFN_LINT_TOOL;

@@ -17,7 +17,7 @@ import type { DailyRunReport } from '../../core/run-report';
 import { failureReport } from '../../cli/failure-report';
 import { shopEmulatorNames } from '../../emulator/shop-emulator-config';
 import { shopPipeline } from '../../pipelines/shop';
-import { productionWorkflowBundle } from '../helpers/workflow-bundle';
+import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
 import { shopDays } from './support/shop-day-expectations';
 import { ShopLane, shopWorld } from './support/shop-lane';
 import {

@@ -1,5 +1,5 @@
 /**
- * moto (an AWS mock kept by others, pinned in scripts/python-tools.ts) as a second backend for the
+ * moto (an AWS mock kept by others, pinned in local/python-tools.ts) as a second backend for the
  * activities: one `moto_server` per test file on 127.0.0.1, and the worker's own SDK clients
  * (workers/aws-clients.ts) pointed at it through the environment's `endpoint`.
  *
@@ -15,8 +15,8 @@ import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../../activities';
 import type { Environment } from '../../core/environment';
-import { freePort, waitForPort } from '../../scripts/net';
-import { isPythonToolProvisioned, MOTO_TOOL, pythonToolBin, pythonToolDir } from '../../scripts/python-tools';
+import { freePort, waitForPort } from '../../local/net';
+import { isPythonToolProvisioned, MOTO_TOOL, pythonToolBin, pythonToolDir } from '../../local/python-tools';
 import { buildAwsClients } from '../../workers/aws-clients';
 import { awsTestEnvironment } from '../helpers/aws-test-environment';
 

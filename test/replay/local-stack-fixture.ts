@@ -1,15 +1,15 @@
 /**
  * The real local stack for a test file: a Temporal dev server (with UI) on ports picked for this file,
  * so test files running side by side never race for 7233/8233, plus the AWS emulator and the
- * production worker from cli/local/local-stack.ts, all in a temporary data directory.
+ * production worker from local/local-stack.ts, all in a temporary data directory.
  * startLocalStack installs the Temporal Runtime: one stack per test file (vitest forks per file).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type DevServer, startDevServer } from '../../cli/local/dev-server';
-import { type LocalStack, startLocalStack } from '../../cli/local/local-stack';
-import { freePort } from '../../scripts/net';
+import { type DevServer, startDevServer } from '../../local/dev-server';
+import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { freePort } from '../../local/net';
 
 export interface TestStack {
   stack: LocalStack;

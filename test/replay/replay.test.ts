@@ -7,8 +7,8 @@
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quietRuntime } from '../helpers/temporal-servers';
-import { imageWorkflowBundle } from '../helpers/workflow-bundle';
+import { quietRuntime } from '../../local/temporal-servers';
+import { imageWorkflowBundle } from '../../local/workflow-bundle-cache';
 import { type HistoryFile, readHistoryFiles } from './history-files';
 import { mutatedWorkflowBundle, type SourceEdit } from './mutated-bundle';
 

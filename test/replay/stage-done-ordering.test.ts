@@ -25,8 +25,8 @@ import type { StageResult } from '../../core/stage-io';
 import { dailyPipeline } from '../../workflows';
 import { succeeded } from '../helpers/mock-activities';
 import { glueOnlyPlan } from '../helpers/plans';
-import { devServerEnv } from '../helpers/temporal-servers';
-import { productionWorkflowBundle } from '../helpers/workflow-bundle';
+import { devServerEnv } from '../../local/temporal-servers';
+import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
 
 let env: TestWorkflowEnvironment;
 

@@ -9,7 +9,7 @@ import { backfillSchedule } from '../../schedules/backfill';
 import { pauseSchedule, triggerSchedule, unpauseSchedule } from '../../schedules/operations';
 import { reconcileSchedules } from '../../schedules/reconcile';
 import { loadScheduleDefinitions, type ScheduleDefinitionInput } from '../../schedules/schedule-definition';
-import { devServerEnv } from '../helpers/temporal-servers';
+import { devServerEnv } from '../../local/temporal-servers';
 
 const pipelines = {
   shop: { name: 'shop', timeZone: 'Europe/Berlin' },

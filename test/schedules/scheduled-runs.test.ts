@@ -20,8 +20,8 @@ import { reconcileSchedules } from '../../schedules/reconcile';
 import { loadScheduleDefinitions } from '../../schedules/schedule-definition';
 import { mockActivities, succeeded } from '../helpers/mock-activities';
 import { glueOnlyPlan } from '../helpers/plans';
-import { devServerEnv } from '../helpers/temporal-servers';
-import { productionWorkflowBundle } from '../helpers/workflow-bundle';
+import { devServerEnv } from '../../local/temporal-servers';
+import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
 
 const ZONE = 'Europe/Berlin';
 /** planDailyRun fails these logical dates (non-retryably, like a refused plan). */

@@ -1,6 +1,6 @@
 /**
  * The dev servers medallion starts hand a run's tasks to the worker at once. With the server's
- * default per-shard read limit (cli/local/dev-server-tuning.ts) the median wait of a task between
+ * default per-shard read limit (local/dev-server-tuning.ts) the median wait of a task between
  * scheduled and started was ~45 ms on this machine, and each step of a daily run paid it twice.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,10 +10,10 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, expect, it } from 'vitest';
-import { startDevServer } from '../../cli/local/dev-server';
-import { freePort } from '../../scripts/net';
+import { startDevServer } from '../../local/dev-server';
+import { freePort } from '../../local/net';
 import { activityChain } from '../fixtures/workflows/activity-chain';
-import { devServerEnv } from '../helpers/temporal-servers';
+import { devServerEnv } from '../../local/temporal-servers';
 
 const { EventType } = temporal.api.enums.v1;
 const STEPS = 25;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { devServerEnv } from '../helpers/temporal-servers';
+import { devServerEnv } from '../../local/temporal-servers';
 import { sleepForDays } from '../fixtures/workflows/sleeper';
 
 let env: TestWorkflowEnvironment;

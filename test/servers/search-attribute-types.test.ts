@@ -7,10 +7,10 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { devServerExecutable } from '../../scripts/temporal-binaries';
+import { devServerExecutable } from '../../local/temporal-binaries';
 import { searchAttributeKeys } from '../../core/search-attributes';
 import { ensureSearchAttributes } from '../../workers/search-attributes';
-import { quietRuntime } from '../helpers/temporal-servers';
+import { quietRuntime } from '../../local/temporal-servers';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 let env: TestWorkflowEnvironment;

@@ -15,7 +15,7 @@ import { Lake } from '../../emulator/lake';
 import { createShopSimulator } from '../../emulator/sources/shop-simulator';
 import { type RunningEmulator, startEmulator } from '../../emulator/start-emulator';
 import { loadPipelines } from '../../pipelines/registry';
-import { PYSPARK_TOOL } from '../../scripts/python-tools';
+import { PYSPARK_TOOL } from '../../local/python-tools';
 import { awsTestEnvironment } from '../helpers/aws-test-environment';
 import { pythonForTier } from '../helpers/python-tool';
 import { bronzeRecords } from '../jobs/support/shop-expectations';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../core/plan';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
-import { SQLGLOT_TOOL } from '../../scripts/python-tools';
+import { SQLGLOT_TOOL } from '../../local/python-tools';
 import { awsTestEnvironment } from '../helpers/aws-test-environment';
 import { pythonForTier, runPythonJson } from '../helpers/python-tool';
 
@@ -11,7 +11,7 @@ import { pythonForTier, runPythonJson } from '../helpers/python-tool';
  * The rules every statement core/sql generates for Redshift must follow. PGlite and DuckDB execute the
  * SQL in the other tests but accept things Redshift refuses, so each statement is parsed with sqlglot's
  * Redshift dialect and checked by `redshift/check_redshift_sql.py`, rule by rule. sqlglot (30.30.0,
- * pinned in scripts/python-tools.ts) rather than npm's node-sql-parser (5.4.0, database 'redshift'):
+ * pinned in local/python-tools.ts) rather than npm's node-sql-parser (5.4.0, database 'redshift'):
  * node-sql-parser rejects 14 of the 64 statements shop generates (CREATE TEMP TABLE, COPY), which are
  * valid Redshift; sqlglot parses all of them into typed trees, COPY included.
  */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, dayWindowUtc } from '../../core/dates';
-import { loadOrCreateWorld, WORLD_HISTORY_DAYS, worldEpoch } from '../../cli/local/local-state';
+import { loadOrCreateWorld, WORLD_HISTORY_DAYS, worldEpoch } from '../../local/local-state';
 import { createShopSimulator, shopChangeLog } from '../../emulator/sources/shop-simulator';
 
 const dirs: string[] = [];

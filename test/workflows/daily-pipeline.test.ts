@@ -15,8 +15,8 @@ import type { GlueStageInput } from '../../core/stage-io';
 import { dailyPipeline, progressQuery } from '../../workflows';
 import { mockActivities, succeeded } from '../helpers/mock-activities';
 import { glueOnlyPlan } from '../helpers/plans';
-import { timeSkippingEnv } from '../helpers/temporal-servers';
-import { productionWorkflowBundle } from '../helpers/workflow-bundle';
+import { timeSkippingEnv } from '../../local/temporal-servers';
+import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
 
 let env: TestWorkflowEnvironment;
 let counter = 0;

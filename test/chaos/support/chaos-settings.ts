@@ -1,4 +1,4 @@
-/** What the chaos test and bench/chaos.ts share: the days they backfill and the fault plans' horizon. */
+/** What the chaos test and test/chaos/sweep-seeds.ts share: the days they backfill and the fault plans' horizon. */
 
 /** The shop's first day (DMS full load); a backfill runs it and the days after. */
 export const CHAOS_FIRST_DAY = '2025-05-05';

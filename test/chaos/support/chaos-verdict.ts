@@ -1,7 +1,7 @@
 /**
  * What every chaos seed must show, as a list of broken promises (empty = the seed passed): every date
  * succeeded, no run key started more than one AWS run, the warehouse equals the clean run's row for
- * row, the SCD2 invariants hold, no worker died on its own. Shared by the test and bench/chaos.ts.
+ * row, the SCD2 invariants hold, no worker died on its own. Shared by the test and test/chaos/sweep-seeds.ts.
  */
 import { statementAttemptKey } from '../../../activities/redshift-statement-attempts';
 import type { StartCall } from '../../../emulator/scripting/start-call-log';

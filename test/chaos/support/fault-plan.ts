@@ -1,6 +1,6 @@
 /**
  * The chaos tier's fault plan: a pure function of a seed (and of which fault kinds are on), so a
- * failing seed replays exactly: `npx tsx bench/chaos.ts --seeds 1234`. Each fault fires when the
+ * failing seed replays exactly: `npx tsx test/chaos/sweep-seeds.ts --seeds 1234`. Each fault fires when the
  * emulator's log of Start* calls (StartJobRun, ExecuteStatement, ...) reaches its `atStart` count,
  * which spreads them over the backfill's stages rather than over wall-clock time.
  */

@@ -1,6 +1,6 @@
 /**
  * One `shop` deployment for integration tests, built from the parts `medallion start` uses
- * (cli/local/local-stack.ts): an AWS emulator on its own data directory, the local environment
+ * (local/local-stack.ts): an AWS emulator on its own data directory, the local environment
  * pointing at it, and a medallion worker (real activities, production workflow bundle) on its own task
  * queue and namespace of a shared dev server. The worker can be stopped and started again; runs are
  * started and followed with the CLI's own startDailyRun / followRun.
@@ -25,9 +25,9 @@ import type { StartCall } from '../../../emulator/scripting/start-call-log';
 import { loadPipelines, pipelineDefinitions } from '../../../pipelines/registry';
 import { buildAwsClients, warehouseQueryFor } from '../../../workers/aws-clients';
 import { parseWorkerConfig, type WorkerConfig } from '../../../workers/config';
-import { localEnvironment } from '../../../workers/local-environment';
+import { localEnvironment } from '../../../local/local-environment';
 import { buildActivities, WORKER_HEARTBEAT_THROTTLE } from '../../../workers/worker';
-import { productionWorkflowBundle } from '../../helpers/workflow-bundle';
+import { productionWorkflowBundle } from '../../../local/workflow-bundle-cache';
 
 export const SHOP_TIME_ZONE = 'Europe/Berlin';
 
@@ -40,7 +40,7 @@ export interface ShopWorld {
 }
 
 export function shopWorld(firstDay: string, seed = 42): ShopWorld {
-  // As local mode does (cli/local/local-state.ts, local-stack.ts): the shop opens on the first day.
+  // As local mode does (local/local-state.ts, local-stack.ts): the shop opens on the first day.
   return {
     seed,
     bucket: 'medallion-lake',

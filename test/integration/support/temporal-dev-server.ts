@@ -5,7 +5,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { ensureSearchAttributes } from '../../../workers/search-attributes';
-import { devServerEnv } from '../../helpers/temporal-servers';
+import { devServerEnv } from '../../../local/temporal-servers';
 
 export interface DevServerOptions {
   extraNamespaces?: string[];

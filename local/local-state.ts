@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addDays } from '../../core/dates';
-import type { Environment } from '../../core/environment';
+import { addDays } from '../core/dates';
+import type { Environment } from '../core/environment';
 
 /** Days of history the simulated sources have before the first `npm start`, so past ranges backfill. */
 export const WORLD_HISTORY_DAYS = 400;

@@ -2,10 +2,10 @@
  * The chaos tier at scale: a clean backfill of shop days, then one backfill per seed under that seed's
  * fault plan (test/chaos/support/fault-plan.ts), each checked as the CI test checks its fixed seeds.
  *
- *   npx tsx bench/chaos.ts                        # seeds 1..10
- *   npx tsx bench/chaos.ts --count 30 --first 100 # seeds 100..129
- *   npx tsx bench/chaos.ts --seeds 7,1234         # replay seeds
- *   npx tsx bench/chaos.ts --kinds throttle-burst,worker-sigkill --days 4
+ *   npx tsx test/chaos/sweep-seeds.ts                        # seeds 1..10
+ *   npx tsx test/chaos/sweep-seeds.ts --count 30 --first 100 # seeds 100..129
+ *   npx tsx test/chaos/sweep-seeds.ts --seeds 7,1234         # replay seeds
+ *   npx tsx test/chaos/sweep-seeds.ts --kinds throttle-burst,worker-sigkill --days 4
  *
  * Prints each seed's plan and outcome, then the figures: seeds run and passed, faults injected and
  * survived per kind, crash-recovery times (SIGKILL of the worker to its in-flight activities' next
@@ -15,18 +15,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { addDays, dateRange } from '../core/dates';
-import { type ChaosOutcome, runChaosBackfill } from '../test/chaos/support/chaos-backfill';
-import { chaosProblems, describeOutcome } from '../test/chaos/support/chaos-verdict';
-import { CHAOS_FIRST_DAY, CHAOS_HORIZON_PER_DAY } from '../test/chaos/support/chaos-settings';
-import {
-  ENABLED_FAULT_KINDS,
-  FAULT_KINDS,
-  type FaultKind,
-  faultPlan,
-} from '../test/chaos/support/fault-plan';
-import { productionWorkflowBundle } from '../test/helpers/workflow-bundle';
-import { quietRuntime } from '../test/helpers/temporal-servers';
+import { addDays, dateRange } from '../../core/dates';
+import { type ChaosOutcome, runChaosBackfill } from './support/chaos-backfill';
+import { chaosProblems, describeOutcome } from './support/chaos-verdict';
+import { CHAOS_FIRST_DAY, CHAOS_HORIZON_PER_DAY } from './support/chaos-settings';
+import { ENABLED_FAULT_KINDS, FAULT_KINDS, type FaultKind, faultPlan } from './support/fault-plan';
+import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
+import { quietRuntime } from '../../local/temporal-servers';
 
 const { values } = parseArgs({
   options: {

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import path from 'node:path';
-import { canConnect, freePort, waitForPort } from '../../scripts/net';
-import { devServerExecutable } from '../../scripts/temporal-binaries';
-import { searchAttributeKeys } from '../../core/search-attributes';
+import { canConnect, freePort, waitForPort } from './net';
+import { devServerExecutable } from './temporal-binaries';
+import { searchAttributeKeys } from '../core/search-attributes';
 import { DEV_SERVER_TUNING_ARGS } from './dev-server-tuning';
 
 export interface DevServer {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { buildWorkflowBundle, writeWorkflowBundle } from '../../workers/workflow-bundle';
+import { buildWorkflowBundle, writeWorkflowBundle } from '../workers/workflow-bundle';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let imageBundle: Promise<{ codePath: string }> | undefined;

@@ -4,10 +4,10 @@
  */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DEV_SERVER_TUNING_ARGS } from '../../cli/local/dev-server-tuning';
-import { devServerExecutable, testServerExecutable } from '../../scripts/temporal-binaries';
-import { searchAttributeKeys } from '../../core/search-attributes';
-import { ensureSearchAttributes } from '../../workers/search-attributes';
+import { DEV_SERVER_TUNING_ARGS } from './dev-server-tuning';
+import { devServerExecutable, testServerExecutable } from './temporal-binaries';
+import { searchAttributeKeys } from '../core/search-attributes';
+import { ensureSearchAttributes } from '../workers/search-attributes';
 
 let runtimeInstalled = false;
 
