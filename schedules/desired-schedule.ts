@@ -15,7 +15,7 @@ import type {
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { searchAttributeKeys } from '../core/search-attributes';
-import type { DailyPipelineInput } from '../workflows/daily-input';
+import type { DailyPipelineInput } from '../core/daily-contracts';
 import { formatSlot, slotFromDescription, toCalendarSpec } from './daily-slot';
 import type { ScheduleDefinition } from './schedule-definition';
 import { ownershipMemo } from './schedule-ids';

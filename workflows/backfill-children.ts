@@ -23,7 +23,7 @@ import type { DailyRunReport } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
 import { HEARTBEAT_TIMEOUT } from '../core/stage-defaults';
 import type { BackfillChildFlags } from './backfill-child-flag';
-import type { DailyPipelineInput } from './daily-input';
+import type { DailyPipelineInput } from '../core/daily-contracts';
 import { dailyPipeline } from './daily-pipeline';
 import { describeFailure } from './failure-text';
 

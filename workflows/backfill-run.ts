@@ -26,10 +26,12 @@ import type {
 import { progressMarkdown } from '../core/backfill-report';
 import type { BackfillTracker } from '../core/backfill-tracker';
 import { searchAttributeKeys } from '../core/search-attributes';
-import type { backfill } from './backfill';
 import { type ChildOutcome, type DailyChildInput, runDailyChild } from './backfill-children';
 import { describeFailure } from './failure-text';
 import { cancelBackfillSignal, pauseBackfillSignal, resumeBackfillSignal } from './backfill-signals';
+
+/** The signature of `backfill` (workflows/backfill.ts), which a continue-as-new starts again. */
+type BackfillWorkflow = (input: BackfillInput, carried?: BackfillState) => Promise<BackfillProgress>;
 
 /** The failure message names this many failed dates; the details carry all of them. */
 const FAILED_DATES_IN_MESSAGE = 3;
@@ -96,7 +98,7 @@ export class BackfillRun {
           if (this.cancelRequested || this.tracker.finished) break;
           if (this.draining) {
             this.state.continuedAsNew++;
-            return await continueAsNew<typeof backfill>(this.input, this.state);
+            return await continueAsNew<BackfillWorkflow>(this.input, this.state);
           }
         }
         await condition(() => this.dirty);

@@ -5,17 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { isIsoDate } from '../core/dates';
+import type { DailyPipelineInput } from '../core/daily-contracts';
 import { FailureType } from '../core/errors';
-
-export interface DailyPipelineInput {
-  pipeline: string;
-  /** YYYY-MM-DD. Optional only for schedule-started runs (derived from the scheduled time). */
-  logicalDate?: string;
-  /** Run a date again: finished stages are skipped, the rest get fresh AWS idempotency keys. */
-  rerun?: boolean;
-  /** Run only these stage ids (their dependencies count as done). */
-  stages?: string[];
-}
 
 const KNOWN_FIELDS = new Set(['pipeline', 'logicalDate', 'rerun', 'stages']);
 

@@ -1,6 +1,7 @@
 import { restJsonHandler } from '../../http/rest-json-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
-import { FlowExecutions, type FlowExecutionsState } from './flow-executions';
+import type { FlowExecutionsState } from './flow-execution-records';
+import { FlowExecutions } from './flow-executions';
 
 /** Amazon AppFlow (restJson1): on-demand flows from a simulated SaaS object into the lake. */
 export async function createAppFlowService(ctx: ServiceContext): Promise<EmulatedService> {

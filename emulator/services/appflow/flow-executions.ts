@@ -10,32 +10,8 @@ import type { StateFile } from '../../runtime/state-file';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
 import type { ServiceContext } from '../service-context';
 import { executionFolderUri, nameLikeAppFlow } from './flow-output';
+import type { FlowExecutionRecord, FlowExecutionsState } from './flow-execution-records';
 import { flowView } from './flow-view';
-
-export type FlowExecutionStatus = 'InProgress' | 'Successful' | 'Error' | 'CancelStarted' | 'Canceled';
-
-export interface FlowExecutionRecord {
-  executionId: string;
-  flowName: string;
-  clientToken?: string;
-  status: FlowExecutionStatus;
-  startedAt: number;
-  updatedAt: number;
-  /** Earliest end of InProgress, or the end of CancelStarted. */
-  deadline: number;
-  /** The snapshot instant in source time. */
-  asOfMs: number;
-  scriptedFailure?: string;
-  work: 'pending' | 'done';
-  error?: string;
-  recordsProcessed?: number;
-  bytesWritten?: number;
-}
-
-export interface FlowExecutionsState {
-  createdAt: number;
-  executions: Record<string, FlowExecutionRecord[]>;
-}
 
 const VALIDATION = 'ValidationException';
 const flowName = z.string().min(1, 'Member must not be null');

@@ -1,6 +1,6 @@
 import type { AppFlowFlowConfig } from '../../emulator-config';
 import { epochSeconds } from '../../http/timestamps';
-import type { FlowExecutionRecord } from './flow-executions';
+import type { FlowExecutionRecord } from './flow-execution-records';
 
 export interface FlowViewInput {
   flow: AppFlowFlowConfig;

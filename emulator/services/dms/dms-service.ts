@@ -1,6 +1,7 @@
 import { jsonRpcHandler } from '../../http/json-rpc-protocol';
 import type { EmulatedService, ServiceContext } from '../service-context';
-import { DmsTasks, type DmsTasksState } from './dms-tasks';
+import type { DmsTasksState } from './dms-task-records';
+import { DmsTasks } from './dms-tasks';
 
 /** AWS DMS (awsJson1_1, X-Amz-Target AmazonDMSv20160101.*): replication tasks writing CDC windows. */
 export async function createDmsService(ctx: ServiceContext): Promise<EmulatedService> {

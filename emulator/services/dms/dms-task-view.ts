@@ -1,6 +1,6 @@
 import type { DmsTaskConfig } from '../../emulator-config';
 import { epochSeconds } from '../../http/timestamps';
-import type { DmsTaskRecord } from './dms-tasks';
+import type { DmsTaskRecord } from './dms-task-records';
 
 export interface DmsTaskViewInput {
   task: DmsTaskConfig;

@@ -9,9 +9,8 @@ import type { StateFile } from '../../runtime/state-file';
 import { mainPhaseMs, takeScriptedFailure } from '../run-timing';
 import type { ServiceContext } from '../service-context';
 import { type StopPosition, decodeStartPosition, encodeCheckpoint, parseStopPosition } from './dms-positions';
+import type { DmsRunRecord, DmsTaskRecord, DmsTasksState } from './dms-task-records';
 import { dmsTaskView } from './dms-task-view';
-
-export type DmsTaskStatus = 'ready' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 export const STOP_REASON = {
   commitTime: 'Stop Reason STOPPED_AT_COMMIT_TIME',
@@ -20,56 +19,6 @@ export const STOP_REASON = {
   normal: 'Stop Reason NORMAL',
   fatal: 'Stop Reason FATAL_ERROR',
 } as const;
-
-/** One start of a task: the window it replicates and how far it got. */
-export interface DmsRunRecord {
-  startType: string;
-  fromMs: number;
-  fullLoad: boolean;
-  stop?: StopPosition;
-  startedAt: number;
-  /** End of `starting` / `stopping`, or the earliest end of `running`. */
-  deadline: number;
-  runMs: number;
-  scriptedFailure?: string;
-  /** waiting: the window's end is not reached yet; pending: the simulator is writing it; done: written. */
-  work: 'waiting' | 'pending' | 'done';
-  windowEndMs?: number;
-  stopReason?: string;
-  error?: string;
-}
-
-export interface DmsTaskStats {
-  fullLoadProgressPercent: number;
-  tablesLoaded: number;
-  tablesLoading: number;
-  tablesQueued: number;
-  tablesErrored: number;
-  freshStartDate?: number;
-  startDate?: number;
-  stopDate?: number;
-  fullLoadStartDate?: number;
-  fullLoadFinishDate?: number;
-}
-
-export interface DmsTaskRecord {
-  status: DmsTaskStatus;
-  stopReason?: string;
-  lastFailureMessage?: string;
-  cdcStartPosition?: string;
-  cdcStopPosition?: string;
-  recoveryCheckpoint?: string;
-  /** Window end of the last completed start: where the next one continues. */
-  checkpointMs?: number;
-  checkpointSequence: number;
-  stats: DmsTaskStats;
-  run?: DmsRunRecord;
-}
-
-export interface DmsTasksState {
-  createdAt: number;
-  tasks: Record<string, DmsTaskRecord>;
-}
 
 const INVALID_STATE = 'InvalidResourceStateFault';
 const INVALID_VALUE = 'InvalidParameterValueException';
