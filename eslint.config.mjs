@@ -2,6 +2,8 @@
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import { noImportCycles } from './lint/no-import-cycles.mjs';
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
@@ -17,16 +19,60 @@ const deterministicImports = {
       group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
       message: 'Workflow code may only use @temporalio/workflow.',
     },
-    {
-      group: ['**/activities/**', '**/workers/**', '**/emulator/**', '**/cli/**'],
-      message: 'Arrows point one way: workflows/core import only core/.',
-    },
     { group: ['pino', '@duckdb/*', 'commander'], message: 'No I/O libraries in deterministic code.' },
   ],
 };
 
+/**
+ * The rooms of docs/ARCHITECTURE.md and the rooms each may import besides itself. Arrows point one
+ * way: nothing imports scripts/, bench/ or test/, and no room imports one that imports it back.
+ */
+const MAY_IMPORT = {
+  core: [],
+  workflows: ['core'],
+  activities: ['core'],
+  pipelines: ['core'],
+  schedules: ['core'],
+  emulator: ['core'],
+  workers: ['core', 'activities', 'pipelines'],
+  infra: ['core', 'workers'],
+  local: ['core', 'pipelines', 'emulator', 'workers'],
+  cli: ['core', 'workflows', 'activities', 'pipelines', 'schedules', 'workers', 'local'],
+  bench: ['core', 'workflows', 'activities', 'pipelines', 'schedules', 'emulator', 'workers', 'local', 'cli'],
+  test: [
+    'core',
+    'workflows',
+    'activities',
+    'pipelines',
+    'schedules',
+    'emulator',
+    'workers',
+    'infra',
+    'local',
+    'cli',
+  ],
+  scripts: [
+    'core',
+    'workflows',
+    'activities',
+    'pipelines',
+    'schedules',
+    'emulator',
+    'workers',
+    'local',
+    'cli',
+    'test',
+  ],
+};
+const ROOMS = Object.keys(MAY_IMPORT);
+const roomZones = Object.entries(MAY_IMPORT).map(([room, allowed]) => ({
+  target: `./${room}`,
+  from: ROOMS.filter((other) => other !== room && !allowed.includes(other)).map((other) => `./${other}`),
+  message: `${room}/ may import ${allowed.length ? allowed.map((r) => `${r}/`).join(', ') : 'only itself'} (docs/ARCHITECTURE.md, "Rooms").`,
+}));
+
 export default tseslint.config(
-  { ignores: ['node_modules/', '.medallion/', 'coverage/', 'dist/', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/', '.medallion/', 'coverage/', 'dist/', 'eslint.config.mjs', 'lint/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -36,6 +82,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    plugins: { 'import-x': importX, medallion: { rules: { 'no-import-cycles': noImportCycles } } },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.mjs'] })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.mts'] },
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: roomZones }],
+      // Not import-x/no-cycle: it skips type-only imports, and a type cycle ties two files together too.
+      'medallion/no-import-cycles': 'error',
     },
   },
   {
