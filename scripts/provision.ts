@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../local/net';
+import { withProvisionLock } from './provision-lock';
 import { PYTHON_TOOLS, provisionPythonTool, PythonToolError } from '../local/python-tools';
 import {
   cacheRoot,
@@ -218,10 +219,12 @@ function provisionChromium(): void {
 }
 
 async function main(): Promise<void> {
-  provisionCli();
-  await provisionTestServer();
-  provisionChromium();
-  for (const tool of PYTHON_TOOLS) provisionPythonTool(tool, log);
+  await withProvisionLock(cacheRoot(), log, async () => {
+    provisionCli();
+    await provisionTestServer();
+    provisionChromium();
+    for (const tool of PYTHON_TOOLS) provisionPythonTool(tool, log);
+  });
 }
 
 main().catch((err: unknown) => {
