@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../local/net';
-import { withProvisionLock } from './provision-lock';
+import { withProvisionLock } from '../local/provision-lock';
 import { PYTHON_TOOLS, provisionPythonTool, PythonToolError } from '../local/python-tools';
 import {
   cacheRoot,

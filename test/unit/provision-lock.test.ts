@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { withProvisionLock } from '../../scripts/provision-lock';
+import { withProvisionLock } from '../../local/provision-lock';
 
 const quiet = () => undefined;
 
