@@ -3,6 +3,7 @@
  * ran, which stages are done), and wait for a daily run someone else started.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { DimensionMergeActivities } from '../core/activity-contracts';
 import type {
   BackfillActivities,
   BackfillDescription,
@@ -37,7 +38,10 @@ function invalidInput(field: string, problem: string): ApplicationFailure {
   });
 }
 
-export function createBackfillActivities(deps: BackfillActivityDeps): BackfillActivities {
+/** All of BackfillActivities but planDimensionMerge, which plans SQL (activities/plan-dimension-merge.ts). */
+export function createBackfillActivities(
+  deps: BackfillActivityDeps,
+): Omit<BackfillActivities, keyof DimensionMergeActivities> {
   const readConcurrency = deps.readConcurrency ?? 8;
   const attachPollMs = deps.attachPollMs ?? 30_000;
   const heartbeatEveryMs = deps.heartbeatEveryMs ?? WAIT_HEARTBEAT_EVERY_MS;

@@ -93,12 +93,18 @@ const redshiftInputSchema = z.object({
   target: redshiftTargetSchema,
   sqls: z.array(text).min(1).max(MAX_BATCH_STATEMENTS, 'BatchExecuteStatement takes at most 40 statements'),
   ledgerLookup: text.optional(),
-  copy: z
-    .object({
-      sourceUri: s3PrefixSchema,
-      manifestUri: s3UriSchema,
-      columns: z.array(z.object({ name: text, type: text })).min(1),
-    })
+  copies: z
+    .array(
+      z.object({
+        sourceUri: s3PrefixSchema,
+        manifestUri: s3UriSchema,
+        columns: z.array(z.object({ name: text, type: text })).min(1),
+      }),
+    )
+    .optional(),
+  members: z
+    .array(z.object({ logicalDate: text, generation: z.number().int().nonnegative() }))
+    .min(1)
     .optional(),
 }) satisfies z.ZodType<RedshiftStageInput>;
 
@@ -107,6 +113,13 @@ const queryInputSchema = z.object({
   sql: text,
   poll: pollSchema.optional(),
 }) satisfies z.ZodType<RedshiftQueryInput>;
+
+/** What failures name: the stage, and the dates of a catch-up merge. */
+function stageLabel(input: RedshiftStageInput): string {
+  const dates = input.members?.map((member) => member.logicalDate);
+  if (!dates || dates.length === 0) return input.identity.stageId;
+  return `${input.identity.stageId} (catch-up merge of ${dates.length} dates: ${dates.join(', ')})`;
+}
 
 export function targetParameters(target: RedshiftTarget) {
   return {
@@ -233,7 +246,7 @@ export function createRedshiftDataActivities(
   async function runRedshiftStage(rawInput: RedshiftStageInput): Promise<StageResult> {
     const input = parseStageInput(redshiftInputSchema, rawInput, 'runRedshiftStage');
     const { identity, target } = input;
-    const spec = statementSpec(identity.stageId, target, await regionPromise);
+    const spec = statementSpec(stageLabel(input), target, await regionPromise);
     const context = activityContext();
     if (!context) throw new Error('runRedshiftStage must run inside a Temporal activity');
 
@@ -290,7 +303,7 @@ export function createRedshiftDataActivities(
             return { runId: newest.id, startedAt: newest.createdAt };
           },
           start: async () => {
-            if (input.copy) {
+            if (input.copies?.length) {
               if (!copyManifests) {
                 throw detectedFailure(
                   FailureType.InvalidConfig,
@@ -299,8 +312,12 @@ export function createRedshiftDataActivities(
                 );
               }
               // Again before every statement: a rerun job may have rewritten the prefix.
-              const prepared = await copyManifests.prepareCopy(input.copy, spec.subject());
-              copied = { parts: prepared.parts.length, skipped: prepared.skipped.length };
+              copied = { parts: 0, skipped: 0 };
+              for (const copy of input.copies) {
+                const prepared = await copyManifests.prepareCopy(copy, spec.subject());
+                copied.parts += prepared.parts.length;
+                copied.skipped += prepared.skipped.length;
+              }
             }
             const attempt = (listed[0]?.attempt ?? 0) + 1;
             if (attempt > MAX_STATEMENT_ATTEMPT) {
@@ -336,6 +353,7 @@ export function createRedshiftDataActivities(
             rowsAffected,
             ...(transientFailures > 0 ? { transientFailures } : {}),
             ...(copied ? { copiedParts: copied.parts, skippedObjects: copied.skipped } : {}),
+            ...(input.members ? { mergedDates: input.members.map((m) => m.logicalDate).join(',') } : {}),
           },
         });
       } catch (error) {

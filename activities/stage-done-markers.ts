@@ -27,7 +27,11 @@ export function recordingStageDone<T extends StageActivities>(
     (wrapped as Record<string, unknown>)[name] = async (input: StageInput): Promise<StageResult> => {
       const result = await run(input);
       const { pipeline, logicalDate, generation } = input.identity;
-      await record({ pipeline, logicalDate, generation, result });
+      // A catch-up merge is the stage of each of its dates.
+      const dates = (input.kind === 'redshift' ? input.members : undefined) ?? [{ logicalDate, generation }];
+      for (const date of dates) {
+        await record({ pipeline, logicalDate: date.logicalDate, generation: date.generation, result });
+      }
       return result;
     };
   }

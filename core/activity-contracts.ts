@@ -10,6 +10,7 @@ import type {
   GlueStageInput,
   RedshiftStageInput,
   StageResult,
+  StageRunIdentity,
 } from './stage-io';
 
 export interface PlanDailyRunRequest {
@@ -41,6 +42,40 @@ export interface PipelineActivities {
   runGlueStage(input: GlueStageInput): Promise<StageResult>;
   runEmrServerlessStage(input: EmrServerlessStageInput): Promise<StageResult>;
   runRedshiftStage(input: RedshiftStageInput): Promise<StageResult>;
+}
+
+/**
+ * Most member dates one catch-up merge takes. Redshift runs a transaction as one BatchExecuteStatement
+ * of at most 40 statements; a merge takes 20 at most (tables, classification, merge, statistics,
+ * ledger) plus 2 per member date (its staging table and its COPY), so 10 dates fit any dimension.
+ */
+export const MAX_DIMENSION_MERGE_MEMBERS = 10;
+
+export interface DimensionMergeMember {
+  /** YYYY-MM-DD; members come oldest first, one day apart. */
+  logicalDate: string;
+  /** The identity the date's own daily plan gave the scd2 stage: its runKey is the date's ledger batch id. */
+  identity: StageRunIdentity;
+}
+
+export interface PlanDimensionMergeRequest {
+  pipeline: string;
+  /** An scd2 stage of the pipeline. */
+  stageId: string;
+  /** 1..MAX_DIMENSION_MERGE_MEMBERS consecutive dates in date order. */
+  members: DimensionMergeMember[];
+}
+
+/**
+ * Catch-up merges: several consecutive dates of one dimension merged in ONE transaction, equal to
+ * merging them one by one (core/sql/scd2-merge.ts). Each date keeps its own ledger and statistics rows
+ * (batch id = its identity's runKey), so a date can still be rerun alone; a member already in the
+ * ledger is left out of the batch. The returned input runs with runRedshiftStage; it has a run key of
+ * its own (derived from the members) and a ledgerLookup that finds a row only when every member is in
+ * the ledger. The caller records each member's stage as done (recordStageDone) after it succeeds.
+ */
+export interface DimensionMergeActivities {
+  planDimensionMerge(request: PlanDimensionMergeRequest): Promise<RedshiftStageInput>;
 }
 
 /** The canonical id of a daily run: also the base of every AWS idempotency key of that date. */

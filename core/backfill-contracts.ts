@@ -2,6 +2,7 @@
  * The backfill workflow's input (as typed in the Temporal UI's Start Workflow form) and the
  * activities it calls, as types only: workflows import this, activities/backfill.ts implements it.
  */
+import type { DimensionMergeActivities } from './activity-contracts';
 import type { StageKind } from './pipeline-spec';
 
 export const BACKFILL_ONLY = ['missing', 'failed', 'all'] as const;
@@ -78,7 +79,8 @@ export interface DailyRunOutcome {
   status: string;
 }
 
-export interface BackfillActivities {
+/** planDimensionMerge (catch-up merges of the dimension lane) is implemented in activities/plan-dimension-merge.ts. */
+export interface BackfillActivities extends DimensionMergeActivities {
   /**
    * Checks pipeline and dates (InvalidInput, before any AWS call), then reads the run-state markers
    * of every date in the range.

@@ -12,15 +12,18 @@ import { stagingColumns } from './sql/dimension-layout';
 import type { JobDefinition, PipelineSpec, StageKind, StageSpec } from './pipeline-spec';
 import { stageRunKey } from './run-key';
 import { settingsFor, type StageSettings } from './stage-defaults';
-import type { PollSettings, StageInput, StageResult, StageRunIdentity } from './stage-io';
+import type { CopySource, PollSettings, StageInput, StageResult, StageRunIdentity } from './stage-io';
 import type { DimensionSpec, FactLoadSpec } from './warehouse-spec';
 
 /** Generates the warehouse statements of one batch; one transaction per stage. */
 export interface WarehouseSql {
-  scd2Statements(dimension: DimensionSpec, batch: WarehouseBatch): string[];
+  /** The merge of one date, or of several consecutive dates in date order (a catch-up merge). */
+  scd2Statements(dimension: DimensionSpec, batch: WarehouseBatch | readonly WarehouseBatch[]): string[];
   factLoadStatements(fact: FactLoadSpec, batch: WarehouseBatch): string[];
   /** One SELECT of the batch's load-ledger row (see RedshiftStageInput.ledgerLookup). */
   ledgerLookup(table: { schema: string; table: string }, batch: WarehouseBatch): string;
+  /** One SELECT that finds a row only when every batch has its ledger row (a catch-up merge). */
+  ledgerLookupAll(table: { schema: string; table: string }, batches: readonly WarehouseBatch[]): string;
 }
 
 export interface WarehouseBatch {
@@ -150,7 +153,7 @@ export function buildPlan(request: PlanRequest): Plan {
   };
 }
 
-function pollSettings(settings: StageSettings): PollSettings {
+export function pollSettings(settings: StageSettings): PollSettings {
   return {
     initialIntervalMs: durationMs(settings.poll.initialInterval),
     maxIntervalMs: durationMs(settings.poll.maxInterval),
@@ -251,21 +254,7 @@ function stageInput(
     }
     case 'scd2':
     case 'load': {
-      const sourceUri =
-        stage.kind === 'scd2'
-          ? lakeLayout.silver(bucket, stage.sourceTable, logicalDate)
-          : lakeLayout.gold(bucket, stage.sourceTable, logicalDate);
-      const manifestUri = lakeLayout.copyManifest(bucket, spec.name, logicalDate, stage.id, identity.runKey);
-      const copies = env.warehouse.dialect === 'redshift';
-      const batch: WarehouseBatch = {
-        logicalDate,
-        batchId: identity.runKey,
-        sourceUri,
-        ...(copies ? { manifestUri } : {}),
-        dialect: env.warehouse.dialect,
-        copyRoleArn: env.warehouse.copyRoleArn,
-      };
-      const columns = stage.kind === 'scd2' ? stagingColumns(stage.dimension) : stage.fact.columns;
+      const { batch, copy } = warehouseBatchOf(stage, env, spec.name, logicalDate, identity.runKey);
       return {
         kind: 'redshift',
         identity,
@@ -276,12 +265,46 @@ function stageInput(
             ? request.sql.scd2Statements(stage.dimension, batch)
             : request.sql.factLoadStatements(stage.fact, batch),
         ledgerLookup: request.sql.ledgerLookup(stage.kind === 'scd2' ? stage.dimension : stage.fact, batch),
-        ...(copies
-          ? { copy: { sourceUri, manifestUri, columns: columns.map(({ name, type }) => ({ name, type })) } }
-          : {}),
+        ...(copy ? { copies: [copy] } : {}),
       };
     }
   }
+}
+
+export type WarehouseStageSpec = Extract<StageSpec, { kind: 'scd2' | 'load' }>;
+
+/**
+ * The batch one date of an scd2 or load stage loads (batch id: the stage's run key for that date) and,
+ * on Redshift, the COPY source its manifest is written for.
+ */
+export function warehouseBatchOf(
+  stage: WarehouseStageSpec,
+  env: Environment,
+  pipeline: string,
+  logicalDate: string,
+  batchId: string,
+): { batch: WarehouseBatch; copy?: CopySource } {
+  const bucket = env.lakeBucket;
+  const sourceUri =
+    stage.kind === 'scd2'
+      ? lakeLayout.silver(bucket, stage.sourceTable, logicalDate)
+      : lakeLayout.gold(bucket, stage.sourceTable, logicalDate);
+  const manifestUri = lakeLayout.copyManifest(bucket, pipeline, logicalDate, stage.id, batchId);
+  const copies = env.warehouse.dialect === 'redshift';
+  const batch: WarehouseBatch = {
+    logicalDate,
+    batchId,
+    sourceUri,
+    ...(copies ? { manifestUri } : {}),
+    dialect: env.warehouse.dialect,
+    copyRoleArn: env.warehouse.copyRoleArn,
+  };
+  if (!copies) return { batch };
+  const columns = stage.kind === 'scd2' ? stagingColumns(stage.dimension) : stage.fact.columns;
+  return {
+    batch,
+    copy: { sourceUri, manifestUri, columns: columns.map(({ name, type }) => ({ name, type })) },
+  };
 }
 
 function jobManifest(job: JobDefinition, stageId: string, request: PlanRequest): JobManifest {

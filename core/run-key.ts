@@ -28,3 +28,14 @@ export function stageRunKey(workflowId: string, stageId: string, generation: num
   const tag = attempt > 1 ? `-a${attempt}` : '';
   return `md-${readable}-g${generation}${tag}-${digest}`.slice(0, 64);
 }
+
+/**
+ * The run key of a catch-up merge of several dates of one stage (planDimensionMerge): derived from the
+ * members' own run keys, so the same members always make the same key (a retried or replayed plan
+ * attaches to the statement it started) and any other set of members makes another.
+ */
+export function dimensionMergeRunKey(stageId: string, memberRunKeys: readonly string[]): string {
+  const digest = fnv1a64(`${stageId}\u0000${memberRunKeys.join('\u0000')}`);
+  const readable = `${stageId}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 36);
+  return `md-${readable}-x${memberRunKeys.length}-${digest}`.slice(0, 64);
+}

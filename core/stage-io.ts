@@ -113,11 +113,17 @@ export interface RedshiftStageInput {
    */
   ledgerLookup?: string;
   /**
-   * The COPY of this stage's batch: before each new statement the activity lists the part files under
-   * `sourceUri` (skipping `_SUCCESS` and other hidden objects), checks the first one's Parquet schema
-   * against `columns` (COPY maps columns by position) and writes the COPY manifest to `manifestUri`.
+   * The COPYs of this stage's batch, one per date it loads: before each new statement the activity
+   * lists the part files under each `sourceUri` (skipping `_SUCCESS` and other hidden objects), checks
+   * the first one's Parquet schema against `columns` (COPY maps columns by position) and writes the
+   * COPY manifest to `manifestUri`.
    */
-  copy?: CopySource;
+  copies?: CopySource[];
+  /**
+   * Set for a catch-up merge of several dates (planDimensionMerge): each member date and the generation
+   * its identity had. Failures name the dates; each member's stage-done marker is written on success.
+   */
+  members?: { logicalDate: string; generation: number }[];
 }
 
 export interface CopySource {

@@ -9,6 +9,7 @@ import {
   type Dialect,
   duckdbDialect,
   factLoadSql,
+  ledgerLookupAllSql,
   ledgerLookupSql,
   redshiftDialect,
   scd2MergeSql,
@@ -19,9 +20,10 @@ function dialectOf(batch: WarehouseBatch): Dialect {
 }
 
 export const warehouseSql: WarehouseSql = {
-  scd2Statements(dimension, batch) {
-    const dialect = dialectOf(batch);
-    return [...createDimensionTablesSql(dimension, dialect), ...scd2MergeSql(dimension, batch, dialect)];
+  scd2Statements(dimension, batches) {
+    const members: readonly WarehouseBatch[] = 'logicalDate' in batches ? [batches] : batches;
+    const dialect = dialectOf(members[0]!);
+    return [...createDimensionTablesSql(dimension, dialect), ...scd2MergeSql(dimension, members, dialect)];
   },
   factLoadStatements(fact, batch) {
     const dialect = dialectOf(batch);
@@ -29,5 +31,8 @@ export const warehouseSql: WarehouseSql = {
   },
   ledgerLookup(table, batch) {
     return ledgerLookupSql(dialectOf(batch), table.schema, table.table, batch);
+  },
+  ledgerLookupAll(table, batches) {
+    return ledgerLookupAllSql(dialectOf(batches[0]!), table.schema, table.table, batches);
   },
 };

@@ -9,6 +9,7 @@ import { createActivities } from '../activities';
 import { recordingStageDone, type StageActivities } from '../activities/stage-done-markers';
 import { createBackfillActivities } from '../activities/backfill';
 import { createPlanActivities } from '../activities/plan-daily-run';
+import { createDimensionMergeActivities } from '../activities/plan-dimension-merge';
 import { type RunState, RunStateStore } from '../activities/run-state';
 import type { Environment } from '../core/environment';
 import type { PipelineSpec } from '../core/pipeline-spec';
@@ -78,6 +79,7 @@ export function assembleActivities<S extends StageActivities>(
     ...recordingStageDone(stages, (request) => planning.recordStageDone(request)),
     ...planning,
     ...createBackfillActivities({ pipelines, runState }),
+    ...createDimensionMergeActivities({ env: environment, pipelines, sql: warehouseSql }),
   };
 }
 

@@ -29,6 +29,8 @@ export interface Dialect {
    * Loads the batch's Parquet files into the (already created) staging table: on Redshift those the
    * COPY manifest at `manifestUri` lists, on DuckDB the `*.parquet` files under `sourceUri`.
    */
+  /** Statements that drop these tables (Redshift and PostgreSQL take a list, DuckDB one at a time). */
+  dropTablesSql(tables: readonly string[]): string[];
   loadStagingSql(
     stagingTable: string,
     columns: readonly StagingColumn[],

@@ -26,10 +26,14 @@ export function lateChangesTableName(spec: DimensionSpec): string {
 /** Per-batch statistics of every SCD2 merge in a schema (see scd2-stats.ts). */
 export const SCD2_STATS_TABLE = 'medallion_scd2_stats';
 
-/** Temp tables of one merge; a session holds at most one merge of a dimension at a time. */
+/**
+ * Temp tables of one merge; a session holds at most one merge of a dimension at a time. Each member
+ * date of the merge has a staging table of its own (COPY cannot tag rows with the file they came from).
+ */
 export function tempTableNames(spec: DimensionSpec) {
   return {
-    staging: `_md_stg_${spec.table}`,
+    staging: (member: number) => `_md_stg${member}_${spec.table}`,
+    members: `_md_mem_${spec.table}`,
     changes: `_md_chg_${spec.table}`,
     events: `_md_evt_${spec.table}`,
     versions: `_md_ver_${spec.table}`,

@@ -30,6 +30,8 @@ export function duckdbDialect(): Dialect {
     },
     nullSafeEqual: (a, b) => `(${a} IS NOT DISTINCT FROM ${b})`,
     currentUtcTimestamp: () => `timezone('UTC', current_timestamp)`,
+    // DuckDB's DROP TABLE takes one name ("Can only drop one object at a time").
+    dropTablesSql: (tables) => tables.map((table) => `DROP TABLE ${table}`),
     loadStagingSql(
       stagingTable: string,
       columns: readonly StagingColumn[],

@@ -52,6 +52,34 @@ export function ledgerLookupSql(
   )}`;
 }
 
+/**
+ * The ledger rows of a merge of several dates: one row (`rows`, their sum) when every batch has its
+ * row, no row while any is missing. A merge writes all its rows in one transaction, so "all" means
+ * the merge committed.
+ */
+export function ledgerLookupAllSql(
+  dialect: Dialect,
+  schema: string,
+  table: string,
+  batches: readonly BatchIdentity[],
+): string {
+  const q = (name: string) => dialect.ident(name);
+  const wanted = batches
+    .map(
+      (batch) =>
+        `(${q('logical_date')} = ${dateLiteral(dialect, batch.logicalDate)} AND ${q('batch_id')} = ${dialect.literal(
+          batch.batchId,
+        )})`,
+    )
+    .join(' OR ');
+  return `SELECT found.${q('rows')} FROM (SELECT COUNT(*) AS ${q('n')}, SUM(${q('rows')}) AS ${q('rows')} FROM ${ledgerTable(
+    dialect,
+    schema,
+  )} WHERE ${q('table_name')} = ${dialect.literal(ledgerTableName(schema, table))} AND (${wanted})) found WHERE found.${q(
+    'n',
+  )} = ${batches.length}`;
+}
+
 export function insertLedgerRowSql(
   dialect: Dialect,
   schema: string,

@@ -61,6 +61,9 @@ export function redshiftDialect(options: RedshiftDialectOptions): Dialect {
     // Redshift has no IS [NOT] DISTINCT FROM; COALESCE keeps the result two-valued (never NULL).
     nullSafeEqual: (a, b) => `(COALESCE(${a} = ${b}, FALSE) OR (${a} IS NULL AND ${b} IS NULL))`,
     currentUtcTimestamp: () => 'GETDATE()',
+    // One statement for all: a transaction is one BatchExecuteStatement of at most 40 statements
+    // (DROP TABLE name [, ...]: https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_TABLE.html).
+    dropTablesSql: (tables) => [`DROP TABLE ${tables.join(', ')}`],
     // COPY maps Parquet columns by position and cannot be guarded by a WHERE clause; it only fills the
     // session's temp table, and every statement that reads it is guarded. It reads the part files the
     // manifest names: COPY from a prefix reads EVERY object under it, Spark's `_SUCCESS` marker too

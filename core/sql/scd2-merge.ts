@@ -3,6 +3,7 @@ import {
   type DimensionSpec,
   type DimensionSpecInput,
   type LoadBatch,
+  WarehouseSpecError,
   parseDimensionSpec,
   parseLoadBatch,
 } from '../warehouse-spec';
@@ -20,16 +21,19 @@ import {
   watermarkTableName,
 } from './dimension-layout';
 import { hashColumns } from './hashing';
-import { dateLiteral, insertLedgerRowSql, ledgerGuard, ledgerTableName, timestampLiteral } from './ledger';
+import { dateLiteral, ledgerTable, ledgerTableName, timestampLiteral } from './ledger';
 import { SCD2_STATS_COUNT_COLUMNS } from './scd2-stats';
 
 /**
- * SCD2 merge of one batch of change records into a dimension, as statements that run in ONE
- * transaction (Redshift BatchExecuteStatement, a DuckDB transaction). Semantics (architecture rule 9):
+ * SCD2 merge of the change records of one or more consecutive logical dates (the batch's members, in
+ * date order) into a dimension, as statements that run in ONE transaction (Redshift
+ * BatchExecuteStatement, a DuckDB transaction). Merging members d1..dn at once yields exactly the rows,
+ * watermarks, late changes, statistics and ledger rows of merging them one by one in date order.
+ * Semantics (architecture rule 9), per member in date order:
  *
- * 1. Staging holds the batch's change rows. Rows without a business key, orderBy or a valid operation
- *    (I, U, D) are rejected (counted). Among changes of one key with the same orderBy only the one with
- *    the highest (sequence, operation, content hash) is kept: a version never lasts zero time.
+ * 1. Staging holds the member's change rows. Rows without a business key, orderBy or a valid operation
+ *    (I, U, D) are rejected (counted). Among changes of one key with the same orderBy in one member only
+ *    the one with the highest (sequence, operation, content hash) is kept: a version never lasts zero time.
  * 2. Each key has a watermark: the orderBy of the newest change ever applied to it. A change newer
  *    than the watermark is applied. One that is not is never applied: if the history already shows it
  *    (an upsert whose tracked values are those of the version covering its time, a delete at a time no
@@ -44,42 +48,77 @@ import { SCD2_STATS_COUNT_COLUMNS } from './scd2-stats';
  *    except after a delete under 'close' (a gap until the key returns); the current one ends at
  *    OPEN_VALID_TO. At most one row per key is current.
  *
+ * Several members at once: member i's watermark is the larger of the stored one and the newest valid
+ * change of the key in members before i (every such change was applied, or was older than the
+ * watermark then), a running maximum over the changes in (member, orderBy) order. So a member's applied
+ * changes are newer than everything earlier members staged: the applied changes of all members, in
+ * orderBy order, are the members' changes in date order, and one pass over them is the one-by-one
+ * merge. A change that is not applied is older than the next member's first applied change, so the
+ * version covering it is the same in the batch's final history as after its own member: replays and
+ * late changes are told apart against the final history (the dimension's rows as this transaction
+ * leaves them, from the current row's new end and the new versions).
+ *
  * Set-based: the applied changes of a key, preceded by its current row, form an event sequence; each
  * event's effect depends only on the event before it (an upsert leaves the key live with its hash, a
  * delete leaves it absent), so LAG decides which events are effective, and a running count of the
  * effective ones splits the sequence into islands: island 0 is the current row (plus no-ops that hit
- * it), island k >= 1 is the k-th new version (or tombstone) with the values of its last event.
+ * it), island k >= 1 is the k-th new version (or tombstone) with the values of its last event. A
+ * version belongs to the member of its first event (batch_id) and is ended by the member of the next
+ * island's first event (closed_batch_id); statistics are counted per member the same way.
  *
- * Every statement but the temp table's creation, its COPY and its DROP is guarded by NOT EXISTS on the
- * batch's ledger row, so a replay of a committed batch (same table, date, batch id) is a no-op.
+ * Ledger: each member has its own row (its batch id). The members temp table lists the members whose
+ * row is not there yet; only their changes are merged, and every statement but the temp tables'
+ * creation, their COPYs and their DROP is guarded by it being non-empty. A replay of a committed batch
+ * is a no-op, and a member merged before (a rerun of its date) is neither applied nor counted twice.
  */
 export interface Scd2MergeStatements {
-  /** Creates the session's staging table (columns: see `stagingColumns`). */
+  /** Creates the session's staging tables (one per member; columns: see `stagingColumns`) and members table. */
   createStaging: string[];
-  /** Fills it from the batch's Parquet files. Tests may replace this with their own INSERTs. */
+  /** Fills each member's staging table from its Parquet files. Tests may replace this with their own INSERTs. */
   loadStaging: string[];
-  /** Classifies, merges, records watermarks, statistics and the ledger row, drops the temp tables. */
+  /** Classifies, merges, records watermarks, statistics and ledger rows, drops the temp tables. */
   merge: string[];
 }
 
+/** The batch: one member (a daily merge) or several consecutive dates in date order (a catch-up merge). */
+export type Scd2MergeBatch = LoadBatch | readonly LoadBatch[];
+
 export function scd2MergeStatements(
   specInput: DimensionSpecInput,
-  batchInput: LoadBatch,
+  batchInput: Scd2MergeBatch,
   dialect: Dialect,
 ): Scd2MergeStatements {
   const spec = parseDimensionSpec(specInput);
-  const batch = parseLoadBatch(batchInput);
-  return new Scd2MergeBuilder(spec, batch, dialect).build();
+  const members = parseMembers(batchInput);
+  return new Scd2MergeBuilder(spec, members, dialect).build();
 }
 
 /** All statements of the merge, in order, for one transaction. */
 export function scd2MergeSql(
   specInput: DimensionSpecInput,
-  batchInput: LoadBatch,
+  batchInput: Scd2MergeBatch,
   dialect: Dialect,
 ): string[] {
   const { createStaging, loadStaging, merge } = scd2MergeStatements(specInput, batchInput, dialect);
   return [...createStaging, ...loadStaging, ...merge];
+}
+
+function parseMembers(batchInput: Scd2MergeBatch): LoadBatch[] {
+  const inputs: readonly LoadBatch[] = 'logicalDate' in batchInput ? [batchInput] : batchInput;
+  if (inputs.length === 0) {
+    throw new WarehouseSpecError('invalid merge batch: it has no members; pass at least one load batch');
+  }
+  const members = inputs.map((input) => parseLoadBatch(input));
+  members.forEach((member, index) => {
+    const previous = members[index - 1];
+    if (previous && previous.logicalDate >= member.logicalDate) {
+      throw new WarehouseSpecError(
+        `invalid merge batch: member ${index} (${member.logicalDate}) is not after member ${index - 1} ` +
+          `(${previous.logicalDate}); list the members in date order, each date once`,
+      );
+    }
+  });
+  return members;
 }
 
 class Scd2MergeBuilder {
@@ -90,44 +129,50 @@ class Scd2MergeBuilder {
   private readonly guard: string;
   private readonly keys: Column[];
   private readonly attributes: Column[];
-  private readonly batchId: string;
+  /** Member numbers 1..n, in date order. */
+  private readonly memberNumbers: number[];
 
   constructor(
     private readonly spec: DimensionSpec,
-    private readonly batch: LoadBatch,
+    private readonly members: readonly LoadBatch[],
     private readonly dialect: Dialect,
   ) {
     this.q = (name) => dialect.ident(name);
     this.dimension = qualified(dialect, spec.schema, spec.table);
     this.watermarks = qualified(dialect, spec.schema, watermarkTableName(spec));
     this.temp = tempTableNames(spec);
-    this.guard = ledgerGuard(dialect, spec.schema, spec.table, batch);
+    this.guard = `EXISTS (SELECT 1 FROM ${this.q(this.temp.members)})`;
     this.keys = businessKeyColumns(spec);
     this.attributes = attributeColumns(spec);
-    this.batchId = dialect.literal(batch.batchId);
+    this.memberNumbers = members.map((_, index) => index + 1);
   }
 
   build(): Scd2MergeStatements {
-    const staging = this.q(this.temp.staging);
     const columns = stagingColumns(this.spec);
     const columnList = columns
       .map((column) => `${this.q(column.name)} ${this.dialect.columnType(column.type)}`)
       .join(', ');
     return {
-      createStaging: [`CREATE TEMP TABLE ${staging} (${columnList})`],
-      loadStaging: [
-        this.dialect.loadStagingSql(
-          staging,
-          columns,
-          this.batch.sourceUri,
-          this.guard,
-          this.batch.manifestUri,
+      createStaging: [
+        ...this.memberNumbers.map(
+          (member) => `CREATE TEMP TABLE ${this.q(this.temp.staging(member))} (${columnList})`,
         ),
+        this.createMembers(),
       ],
+      loadStaging: this.members.map((batch, index) =>
+        this.dialect.loadStagingSql(
+          this.q(this.temp.staging(index + 1)),
+          columns,
+          batch.sourceUri,
+          `EXISTS (SELECT 1 FROM ${this.q(this.temp.members)} WHERE ${this.q('_md_member')} = ${index + 1})`,
+          batch.manifestUri,
+        ),
+      ),
       merge: [
         this.classifyChanges(),
         this.buildEvents(),
         this.buildVersions(),
+        this.markReplays(),
         this.insertStats(),
         ...(typeOneColumns(this.spec).length > 0 ? [this.overwriteTypeOne()] : []),
         this.closeCurrentRows(),
@@ -135,18 +180,59 @@ class Scd2MergeBuilder {
         this.advanceExistingWatermarks(),
         this.insertNewWatermarks(),
         ...(this.spec.lateArriving === 'quarantine' ? [this.quarantineLateChanges()] : []),
-        insertLedgerRowSql(
-          this.dialect,
-          this.spec.schema,
-          this.spec.table,
-          this.batch,
-          `SELECT COUNT(*) AS ${this.q('n')} FROM ${staging}`,
-        ),
-        ...[this.temp.versions, this.temp.events, this.temp.changes, this.temp.staging].map(
-          (name) => `DROP TABLE ${this.q(name)}`,
+        this.insertLedgerRows(),
+        ...this.dialect.dropTablesSql(
+          [
+            this.temp.versions,
+            this.temp.events,
+            this.temp.changes,
+            this.temp.members,
+            ...this.memberNumbers.map((member) => this.temp.staging(member)),
+          ].map(this.q),
         ),
       ],
     };
+  }
+
+  /** The members whose ledger row is not there yet: (member number, logical date, batch id). */
+  private createMembers(): string {
+    const { q, dialect } = this;
+    const listed = this.members
+      .map(
+        (batch, index) =>
+          `SELECT ${index + 1} AS ${q('_md_member')}, ${dateLiteral(dialect, batch.logicalDate)} AS ${q(
+            'logical_date',
+          )}, CAST(${dialect.literal(batch.batchId)} AS VARCHAR(128)) AS ${q('batch_id')}`,
+      )
+      .join(' UNION ALL ');
+    return `CREATE TEMP TABLE ${q(this.temp.members)} AS SELECT m.${q('_md_member')}, m.${q('logical_date')}, m.${q(
+      'batch_id',
+    )} FROM (${listed}) m WHERE NOT EXISTS (SELECT 1 FROM ${ledgerTable(dialect, this.spec.schema)} l WHERE l.${q(
+      'table_name',
+    )} = ${dialect.literal(ledgerTableName(this.spec.schema, this.spec.table))} AND l.${q('logical_date')} = m.${q(
+      'logical_date',
+    )} AND l.${q('batch_id')} = m.${q('batch_id')})`;
+  }
+
+  /** Every member's staged rows with its member number (`_md_member`). */
+  private stagedRows(): string {
+    const names = stagingColumns(this.spec)
+      .map((column) => `s.${this.q(column.name)}`)
+      .join(', ');
+    return this.memberNumbers
+      .map(
+        (member) =>
+          `SELECT ${member} AS ${this.q('_md_member')}, ${names} FROM ${this.q(this.temp.staging(member))} s`,
+      )
+      .join(' UNION ALL ');
+  }
+
+  /** The batch id of a member number (a version's opening or closing member, a watermark's last one). */
+  private batchIdOf(memberExpression: string): string {
+    const branches = this.members
+      .map((batch, index) => `WHEN ${index + 1} THEN ${this.dialect.literal(batch.batchId)}`)
+      .join(' ');
+    return `CASE ${memberExpression} ${branches} END`;
   }
 
   /** `alias."k1", alias."k2"` */
@@ -169,14 +255,14 @@ class Scd2MergeBuilder {
   }
 
   /**
-   * Valid, deduplicated changes with their kind: 'apply', 'replay' or 'late'. The version covering a
-   * change's time (`h`, at most one: intervals do not overlap) only matters for changes that are not
-   * newer than the watermark; its join condition must not mention `w`, or engines fall back to a
-   * nested-loop join.
+   * Valid changes of the pending members, deduplicated per (key, member, orderBy), with their kind:
+   * 'apply' when newer than the key's watermark as member i sees it (the stored one and every valid
+   * change of earlier members: `_md_before`, the newest change before it in (member, orderBy) order;
+   * changes of the same member before it are older anyway), 'late' otherwise (markReplays then finds
+   * the replays among them).
    */
   private classifyChanges(): string {
     const { q, spec } = this;
-    const staging = q(this.temp.staging);
     const valid = [
       ...this.keys.map((column) => `s.${q(column.name)} IS NOT NULL`),
       `s.${q(spec.orderBy)} IS NOT NULL`,
@@ -189,25 +275,33 @@ class Scd2MergeBuilder {
       spec.operationColumn,
     )} AS ${q('_md_op')}, ${this.trackedHash('s')} AS ${q('_md_hash')}, ${contentHash} AS ${q(
       '_md_content_hash',
-    )} FROM ${staging} s WHERE ${valid}`;
-    const ranked = `SELECT v.*, ROW_NUMBER() OVER (PARTITION BY ${this.keyList('v')}, v.${q('_md_ts')} ORDER BY v.${q(
-      '_md_seq',
-    )} DESC NULLS LAST, v.${q('_md_op')} DESC, v.${q('_md_content_hash')} DESC) AS ${q('_md_rank')} FROM (${validChanges}) v`;
-    const kind = `CASE WHEN w.${q('last_change_at')} IS NULL OR r.${q('_md_ts')} > w.${q('last_change_at')} THEN 'apply' WHEN (r.${q(
-      '_md_op',
-    )} = 'D' AND (h.${q('surrogate_key')} IS NULL OR h.${q('is_deleted')})) OR (r.${q('_md_op')} <> 'D' AND h.${q(
-      'surrogate_key',
-    )} IS NOT NULL AND NOT h.${q('is_deleted')} AND h.${q('row_hash')} = r.${q('_md_hash')}) THEN 'replay' ELSE 'late' END`;
-    return `CREATE TEMP TABLE ${q(this.temp.changes)} AS SELECT ${this.keyList('r')}, ${this.attributeList('r')}, r.${q(
+    )}, s.${q('_md_member')} FROM (${this.stagedRows()}) s WHERE ${valid} AND s.${q('_md_member')} IN (SELECT ${q(
+      '_md_member',
+    )} FROM ${q(this.temp.members)})`;
+    const ranked = `SELECT v.*, ROW_NUMBER() OVER (PARTITION BY ${this.keyList('v')}, v.${q('_md_member')}, v.${q(
       '_md_ts',
-    )}, r.${q('_md_seq')}, r.${q('_md_op')}, r.${q('_md_hash')}, ${kind} AS ${q('_md_kind')} FROM (${ranked}) r LEFT JOIN ${
-      this.watermarks
-    } w ON ${this.keysEqual('w', 'r')} LEFT JOIN ${this.dimension} h ON ${this.keysEqual('h', 'r')} AND h.${q(
-      'valid_from',
-    )} <= r.${q('_md_ts')} AND r.${q('_md_ts')} < h.${q('valid_to')} WHERE r.${q('_md_rank')} = 1 AND ${this.guard}`;
+    )} ORDER BY v.${q('_md_seq')} DESC NULLS LAST, v.${q('_md_op')} DESC, v.${q('_md_content_hash')} DESC) AS ${q(
+      '_md_rank',
+    )} FROM (${validChanges}) v`;
+    const kept = `SELECT r.*, MAX(r.${q('_md_ts')}) OVER (PARTITION BY ${this.keyList('r')} ORDER BY r.${q(
+      '_md_member',
+    )}, r.${q('_md_ts')} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ${q('_md_before')} FROM (${ranked}) r WHERE r.${q(
+      '_md_rank',
+    )} = 1`;
+    const kind = `CASE WHEN (w.${q('last_change_at')} IS NULL OR k.${q('_md_ts')} > w.${q('last_change_at')}) AND (k.${q(
+      '_md_before',
+    )} IS NULL OR k.${q('_md_ts')} > k.${q('_md_before')}) THEN 'apply' ELSE 'late' END`;
+    return `CREATE TEMP TABLE ${q(this.temp.changes)} AS SELECT ${this.keyList('k')}, ${this.attributeList('k')}, k.${q(
+      '_md_ts',
+    )}, k.${q('_md_seq')}, k.${q('_md_op')}, k.${q('_md_hash')}, k.${q('_md_member')}, ${kind} AS ${q(
+      '_md_kind',
+    )} FROM (${kept}) k LEFT JOIN ${this.watermarks} w ON ${this.keysEqual('w', 'k')} WHERE ${this.guard}`;
   }
 
-  /** The current rows of touched keys followed by the applied changes, with effective flags and islands. */
+  /**
+   * The current rows of touched keys (member 0) followed by the applied changes, with effective flags
+   * and islands.
+   */
   private buildEvents(): string {
     const { q } = this;
     const changes = q(this.temp.changes);
@@ -215,12 +309,12 @@ class Scd2MergeBuilder {
       '_md_ts',
     )}, d.${q('is_deleted')} AS ${q('_md_is_delete')}, d.${q('row_hash')} AS ${q('_md_hash')}, TRUE AS ${q(
       '_md_is_prior',
-    )} FROM ${this.dimension} d WHERE d.${q('is_current')} AND EXISTS (SELECT 1 FROM ${changes} c WHERE c.${q(
+    )}, 0 AS ${q('_md_member')} FROM ${this.dimension} d WHERE d.${q('is_current')} AND EXISTS (SELECT 1 FROM ${changes} c WHERE c.${q(
       '_md_kind',
     )} = 'apply' AND ${this.keysEqual('c', 'd')})`;
     const appliedChanges = `SELECT ${this.keyList('c')}, ${this.attributeList('c')}, c.${q('_md_ts')}, c.${q(
       '_md_op',
-    )} = 'D', c.${q('_md_hash')}, FALSE FROM ${changes} c WHERE c.${q('_md_kind')} = 'apply'`;
+    )} = 'D', c.${q('_md_hash')}, FALSE, c.${q('_md_member')} FROM ${changes} c WHERE c.${q('_md_kind')} = 'apply'`;
     const previous = (column: string) =>
       `LAG(u.${q(column)}) OVER (PARTITION BY ${this.keyList('u')} ORDER BY u.${q('_md_ts')})`;
     const effective = `CASE WHEN u.${q('_md_is_prior')} THEN FALSE WHEN u.${q('_md_is_delete')} THEN COALESCE(NOT ${previous(
@@ -234,7 +328,12 @@ class Scd2MergeBuilder {
     )} ROWS UNBOUNDED PRECEDING) AS ${q('_md_island')} FROM (${flagged}) x WHERE ${this.guard}`;
   }
 
-  /** One row per island: its start, the values of its last event, the next island's start, the previous values. */
+  /**
+   * One row per island: its start, the values of its last event, the next island's start, the previous
+   * values, the member of its first event (`_md_open_member`; 0 for the current row) and that of the
+   * next island (`_md_next_member`). Applied changes of later members are newer, so the first event's
+   * member is the island's smallest.
+   */
   private buildVersions(): string {
     const { q } = this;
     const island = `PARTITION BY ${this.keyList('e')}, e.${q('_md_island')}`;
@@ -242,9 +341,9 @@ class Scd2MergeBuilder {
       '_md_last',
     )}, MIN(e.${q('_md_ts')}) OVER (${island}) AS ${q('_md_island_ts')}, COUNT(*) OVER (${island}) AS ${q(
       '_md_events',
-    )}, MAX(CASE WHEN e.${q('_md_is_prior')} THEN 1 ELSE 0 END) OVER (${island}) AS ${q('_md_has_prior')} FROM ${q(
-      this.temp.events,
-    )} e`;
+    )}, MAX(CASE WHEN e.${q('_md_is_prior')} THEN 1 ELSE 0 END) OVER (${island}) AS ${q('_md_has_prior')}, MIN(e.${q(
+      '_md_member',
+    )}) OVER (${island}) AS ${q('_md_open_member')} FROM ${q(this.temp.events)} e`;
     const sequence = `OVER (PARTITION BY ${this.keyList('y')} ORDER BY y.${q('_md_island')})`;
     const previousValues = this.attributes.map(
       (column, index) => `LAG(y.${q(column.name)}) ${sequence} AS ${q(`_md_prev_${index}`)}`,
@@ -253,10 +352,62 @@ class Scd2MergeBuilder {
       '_md_island',
     )}, y.${q('_md_island_ts')}, y.${q('_md_is_delete')}, y.${q('_md_has_prior')}, y.${q('_md_events')}, y.${q(
       '_md_hash',
-    )}, LEAD(y.${q('_md_island_ts')}) ${sequence} AS ${q('_md_next_ts')}, ${[
+    )}, y.${q('_md_open_member')}, LEAD(y.${q('_md_island_ts')}) ${sequence} AS ${q('_md_next_ts')}, LEAD(y.${q(
+      '_md_open_member',
+    )}) ${sequence} AS ${q('_md_next_member')}, ${[
       ...previousValues,
       `LAG(y.${q('_md_hash')}) ${sequence} AS ${q('_md_prev_hash')}`,
     ].join(', ')} FROM (${perIsland}) y WHERE y.${q('_md_last')} = 1 AND ${this.guard}`;
+  }
+
+  /**
+   * The live versions of the final history with their tracked hash: the dimension's live rows (the
+   * current one ending where this merge closes it) and the new versions that are not deletes.
+   */
+  private liveVersions(): string {
+    const { q } = this;
+    const dimensionRows = `SELECT ${this.keyList('d')}, d.${q('valid_from')} AS ${q('_md_from')}, CASE WHEN d.${q(
+      'is_current',
+    )} THEN COALESCE(z.${q('_md_next_ts')}, d.${q('valid_to')}) ELSE d.${q('valid_to')} END AS ${q('_md_to')}, d.${q(
+      'row_hash',
+    )} AS ${q('_md_hash')} FROM ${this.dimension} d LEFT JOIN ${q(this.temp.versions)} z ON ${this.keysEqual(
+      'z',
+      'd',
+    )} AND d.${q('is_current')} AND z.${q('_md_island')} = 0 AND z.${q('_md_has_prior')} = 1 WHERE NOT d.${q(
+      'is_deleted',
+    )}`;
+    const newRows = `SELECT ${this.keyList('v')}, v.${q('_md_island_ts')}, COALESCE(v.${q('_md_next_ts')}, ${timestampLiteral(
+      this.dialect,
+      OPEN_VALID_TO,
+    )}), v.${q('_md_hash')} FROM ${q(this.temp.versions)} v WHERE v.${q('_md_island')} >= 1 AND NOT v.${q(
+      '_md_is_delete',
+    )}`;
+    return `${dimensionRows} UNION ALL ${newRows}`;
+  }
+
+  /**
+   * Changes not applied are replays when the final history shows them (see the header): an upsert
+   * whose tracked values are those of the live version covering its time, a delete at a time no live
+   * version covers. At most one live version covers a time, so each change matches at most once.
+   */
+  private markReplays(): string {
+    const { q } = this;
+    const changes = q(this.temp.changes);
+    const firstKey = q(this.spec.businessKey[0]!);
+    const replays = `SELECT ${this.keyList('c')}, c.${q('_md_member')}, c.${q('_md_ts')} FROM ${changes} c LEFT JOIN (${this.liveVersions()}) l ON ${this.keysEqual(
+      'l',
+      'c',
+    )} AND l.${q('_md_from')} <= c.${q('_md_ts')} AND c.${q('_md_ts')} < l.${q('_md_to')} WHERE c.${q(
+      '_md_kind',
+    )} = 'late' AND ((c.${q('_md_op')} = 'D' AND l.${firstKey} IS NULL) OR (c.${q('_md_op')} <> 'D' AND l.${q(
+      '_md_hash',
+    )} = c.${q('_md_hash')}))`;
+    return `UPDATE ${changes} SET ${q('_md_kind')} = 'replay' FROM (${replays}) r WHERE ${this.keysEqual(
+      changes,
+      'r',
+    )} AND ${changes}.${q('_md_member')} = r.${q('_md_member')} AND ${changes}.${q('_md_ts')} = r.${q(
+      '_md_ts',
+    )} AND ${changes}.${q('_md_kind')} = 'late' AND ${this.guard}`;
   }
 
   /** Islands >= 1 become rows; delete islands only under the tombstone policy. */
@@ -285,9 +436,41 @@ class Scd2MergeBuilder {
     )} AND ${versionAlias}.${q('_md_events')} > 1 AND NOT (${differs})`;
   }
 
+  /**
+   * Type-1 overwrites per member: merged one by one, member i overwrites the current row's type-1
+   * values when the live version current at its start has events in member i whose last one carries
+   * other type-1 values than the version's last event before member i. Here: the last event of each
+   * (island, member), compared with that of the island's previous member.
+   */
+  private typeOneUpdatesPerMember(): string {
+    const { q } = this;
+    const columns = typeOneColumns(this.spec);
+    const perMember = `SELECT e.*, ROW_NUMBER() OVER (PARTITION BY ${this.keyList('e')}, e.${q('_md_island')}, e.${q(
+      '_md_member',
+    )} ORDER BY e.${q('_md_ts')} DESC) AS ${q('_md_last_of_member')} FROM ${q(this.temp.events)} e`;
+    const sequence = `OVER (PARTITION BY ${this.keyList('g')}, g.${q('_md_island')} ORDER BY g.${q('_md_member')})`;
+    const compared = `SELECT g.${q('_md_member')}, g.${q('_md_is_delete')}, ROW_NUMBER() ${sequence} AS ${q(
+      '_md_group',
+    )}, ${columns
+      .map(
+        (column, index) =>
+          `g.${q(column.name)} AS ${q(`_md_t1_${index}`)}, LAG(g.${q(column.name)}) ${sequence} AS ${q(`_md_t1_prev_${index}`)}`,
+      )
+      .join(', ')} FROM (${perMember}) g WHERE g.${q('_md_last_of_member')} = 1`;
+    const same = columns
+      .map((_, index) =>
+        this.dialect.nullSafeEqual(`t.${q(`_md_t1_${index}`)}`, `t.${q(`_md_t1_prev_${index}`)}`),
+      )
+      .join(' AND ');
+    return `SELECT t.${q('_md_member')}, COUNT(*) AS ${q('n')} FROM (${compared}) t WHERE t.${q(
+      '_md_group',
+    )} > 1 AND NOT t.${q('_md_is_delete')} AND NOT (${same}) GROUP BY t.${q('_md_member')}`;
+  }
+
+  /** One statistics row per pending member (scd2-stats.ts). */
   private insertStats(): string {
     const { q } = this;
-    const staging = q(this.temp.staging);
+    const member = q('_md_member');
     const changes = q(this.temp.changes);
     const versions = q(this.temp.versions);
     const validCondition = [
@@ -296,26 +479,55 @@ class Scd2MergeBuilder {
       `${q(this.spec.operationColumn)} IN ('I', 'U', 'D')`,
     ].join(' AND ');
     const countIf = (condition: string) => `COALESCE(SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
-    const typeOneUpdates =
-      typeOneColumns(this.spec).length > 0
-        ? `(SELECT COUNT(*) AS ${q('n')} FROM ${versions} v JOIN ${this.dimension} ${q(
-            this.spec.table,
-          )} ON ${this.typeOneTarget('v')})`
-        : `(SELECT 0 AS ${q('n')})`;
-    const closed = `(v.${q('_md_next_ts')} IS NOT NULL AND ((v.${q('_md_island')} = 0 AND v.${q(
+    const closed = `v.${q('_md_next_ts')} IS NOT NULL AND ((v.${q('_md_island')} = 0 AND v.${q(
       '_md_has_prior',
-    )} = 1) OR (${this.insertedVersionsFilter('v')})))`;
+    )} = 1) OR (${this.insertedVersionsFilter('v')}))`;
+    const count = (alias: string, column = 'n') => `COALESCE(${alias}.${q(column)}, 0)`;
     const values = [
-      `staged.${q('n')}`,
-      `staged.${q('n')} - valid.${q('n')}`,
-      `valid.${q('n')} - classified.${q('n')}`,
-      `classified.${q('replayed')}`,
-      `classified.${q('late')}`,
-      `events.${q('n')}`,
-      `islands.${q('opened')}`,
-      `islands.${q('closed')}`,
-      `type_one.${q('n')}`,
+      count('staged'),
+      `${count('staged')} - ${count('staged', 'valid')}`,
+      `${count('staged', 'valid')} - ${count('classified')}`,
+      count('classified', 'replayed'),
+      count('classified', 'late'),
+      count('noop'),
+      count('opened'),
+      count('closed'),
+      count('type_one'),
     ];
+    const joined = (alias: string, query: string) =>
+      `LEFT JOIN (${query}) ${alias} ON ${alias}.${member} = m.${member}`;
+    const joins = [
+      joined(
+        'staged',
+        `SELECT s.${member}, COUNT(*) AS ${q('n')}, ${countIf(validCondition)} AS ${q('valid')} FROM (${this.stagedRows()}) s GROUP BY s.${member}`,
+      ),
+      joined(
+        'classified',
+        `SELECT c.${member}, COUNT(*) AS ${q('n')}, ${countIf(`c.${q('_md_kind')} = 'replay'`)} AS ${q(
+          'replayed',
+        )}, ${countIf(`c.${q('_md_kind')} = 'late'`)} AS ${q('late')} FROM ${changes} c GROUP BY c.${member}`,
+      ),
+      joined(
+        'noop',
+        `SELECT e.${member}, COUNT(*) AS ${q('n')} FROM ${q(this.temp.events)} e WHERE NOT e.${q(
+          '_md_is_prior',
+        )} AND NOT e.${q('_md_effective')} GROUP BY e.${member}`,
+      ),
+      joined(
+        'opened',
+        `SELECT v.${q('_md_open_member')} AS ${member}, COUNT(*) AS ${q('n')} FROM ${versions} v WHERE ${this.insertedVersionsFilter(
+          'v',
+        )} GROUP BY v.${q('_md_open_member')}`,
+      ),
+      joined(
+        'closed',
+        `SELECT v.${q('_md_next_member')} AS ${member}, COUNT(*) AS ${q('n')} FROM ${versions} v WHERE ${closed} GROUP BY v.${q(
+          '_md_next_member',
+        )}`,
+      ),
+      ...(typeOneColumns(this.spec).length > 0 ? [joined('type_one', this.typeOneUpdatesPerMember())] : []),
+    ];
+    const typeOneJoined = typeOneColumns(this.spec).length > 0;
     return `INSERT INTO ${qualified(this.dialect, this.spec.schema, SCD2_STATS_TABLE)} (${[
       'table_name',
       'logical_date',
@@ -324,24 +536,11 @@ class Scd2MergeBuilder {
       'merged_at',
     ]
       .map(q)
-      .join(
-        ', ',
-      )}) SELECT ${this.dialect.literal(ledgerTableName(this.spec.schema, this.spec.table))}, ${dateLiteral(
-      this.dialect,
-      this.batch.logicalDate,
-    )}, ${this.batchId}, ${values.join(', ')}, ${this.dialect.currentUtcTimestamp()} FROM (SELECT COUNT(*) AS ${q(
-      'n',
-    )} FROM ${staging}) staged CROSS JOIN (SELECT COUNT(*) AS ${q('n')} FROM ${staging} WHERE ${validCondition}) valid CROSS JOIN (SELECT COUNT(*) AS ${q(
-      'n',
-    )}, ${countIf(`${q('_md_kind')} = 'replay'`)} AS ${q('replayed')}, ${countIf(`${q('_md_kind')} = 'late'`)} AS ${q(
-      'late',
-    )} FROM ${changes}) classified CROSS JOIN (SELECT COUNT(*) AS ${q('n')} FROM ${q(this.temp.events)} WHERE NOT ${q(
-      '_md_is_prior',
-    )} AND NOT ${q('_md_effective')}) events CROSS JOIN (SELECT ${countIf(this.insertedVersionsFilter('v'))} AS ${q(
-      'opened',
-    )}, ${countIf(closed)} AS ${q('closed')} FROM ${versions} v) islands CROSS JOIN ${typeOneUpdates} type_one WHERE ${
-      this.guard
-    }`;
+      .join(', ')}) SELECT ${this.dialect.literal(ledgerTableName(this.spec.schema, this.spec.table))}, m.${q(
+      'logical_date',
+    )}, m.${q('batch_id')}, ${(typeOneJoined ? values : [...values.slice(0, -1), '0']).join(
+      ', ',
+    )}, ${this.dialect.currentUtcTimestamp()} FROM ${q(this.temp.members)} m ${joins.join(' ')} WHERE ${this.guard}`;
   }
 
   private overwriteTypeOne(): string {
@@ -359,9 +558,10 @@ class Scd2MergeBuilder {
     const target = q(this.spec.table);
     return `UPDATE ${this.dimension} SET ${q('valid_to')} = v.${q('_md_next_ts')}, ${q('is_current')} = FALSE, ${q(
       'closed_batch_id',
-    )} = ${this.batchId} FROM ${q(this.temp.versions)} v WHERE ${this.keysEqual(target, 'v')} AND ${target}.${q(
-      'is_current',
-    )} AND v.${q('_md_island')} = 0 AND v.${q('_md_next_ts')} IS NOT NULL AND ${this.guard}`;
+    )} = ${this.batchIdOf(`v.${q('_md_next_member')}`)} FROM ${q(this.temp.versions)} v WHERE ${this.keysEqual(
+      target,
+      'v',
+    )} AND ${target}.${q('is_current')} AND v.${q('_md_island')} = 0 AND v.${q('_md_next_ts')} IS NOT NULL AND ${this.guard}`;
   }
 
   private insertVersions(): string {
@@ -393,49 +593,51 @@ class Scd2MergeBuilder {
       `v.${q('_md_next_ts')} IS NULL`,
       `v.${q('_md_is_delete')}`,
       `CASE WHEN v.${q('_md_is_delete')} THEN v.${q('_md_prev_hash')} ELSE v.${q('_md_hash')} END`,
-      this.batchId,
-      `CASE WHEN v.${q('_md_next_ts')} IS NULL THEN NULL ELSE ${this.batchId} END`,
+      this.batchIdOf(`v.${q('_md_open_member')}`),
+      `CASE WHEN v.${q('_md_next_ts')} IS NULL THEN NULL ELSE ${this.batchIdOf(`v.${q('_md_next_member')}`)} END`,
     ];
     return `INSERT INTO ${this.dimension} (${columns.map(q).join(', ')}) SELECT ${select.join(', ')} FROM ${q(
       this.temp.versions,
     )} v WHERE ${this.insertedVersionsFilter('v')} AND ${this.guard}`;
   }
 
+  /** Per key: the newest applied change and its member (later members' applied changes are newer). */
   private newestAppliedPerKey(): string {
     const { q } = this;
-    return `SELECT ${this.keyList('c')}, MAX(c.${q('_md_ts')}) AS ${q('_md_ts')} FROM ${q(this.temp.changes)} c WHERE c.${q(
-      '_md_kind',
-    )} = 'apply' GROUP BY ${this.keyList('c')}`;
+    return `SELECT ${this.keyList('c')}, MAX(c.${q('_md_ts')}) AS ${q('_md_ts')}, MAX(c.${q('_md_member')}) AS ${q(
+      '_md_member',
+    )} FROM ${q(this.temp.changes)} c WHERE c.${q('_md_kind')} = 'apply' GROUP BY ${this.keyList('c')}`;
   }
 
   private advanceExistingWatermarks(): string {
     const { q } = this;
     const target = q(watermarkTableName(this.spec));
-    return `UPDATE ${this.watermarks} SET ${q('last_change_at')} = m.${q('_md_ts')}, ${q('batch_id')} = ${
-      this.batchId
-    } FROM (${this.newestAppliedPerKey()}) m WHERE ${this.keysEqual(target, 'm')} AND ${this.guard}`;
+    return `UPDATE ${this.watermarks} SET ${q('last_change_at')} = m.${q('_md_ts')}, ${q('batch_id')} = ${this.batchIdOf(
+      `m.${q('_md_member')}`,
+    )} FROM (${this.newestAppliedPerKey()}) m WHERE ${this.keysEqual(target, 'm')} AND ${this.guard}`;
   }
 
   private insertNewWatermarks(): string {
     const { q } = this;
     return `INSERT INTO ${this.watermarks} (${[...this.spec.businessKey, 'last_change_at', 'batch_id']
       .map(q)
-      .join(
-        ', ',
-      )}) SELECT ${this.keyList('m')}, m.${q('_md_ts')}, ${this.batchId} FROM (${this.newestAppliedPerKey()}) m WHERE NOT EXISTS (SELECT 1 FROM ${
+      .join(', ')}) SELECT ${this.keyList('m')}, m.${q('_md_ts')}, ${this.batchIdOf(
+      `m.${q('_md_member')}`,
+    )} FROM (${this.newestAppliedPerKey()}) m WHERE NOT EXISTS (SELECT 1 FROM ${
       this.watermarks
     } w WHERE ${this.keysEqual('w', 'm')}) AND ${this.guard}`;
   }
 
   /**
-   * Copies late changes, once each (identified by key, orderBy, operation and sequence). The "not yet
-   * copied" test is an anti-join (LEFT JOIN, then no match) rather than a correlated NOT EXISTS: the
-   * sequence comparison must be NULL-safe, which on Redshift is an OR (no IS NOT DISTINCT FROM), and a
-   * correlated subquery whose correlation is not a conjunction of equalities is a pattern Redshift's
-   * decorrelation need not accept (docs: r_correlated_subqueries). A join condition may hold any
-   * predicate. A match has a non-NULL business key (it equals the change's), so "no match" is exactly
-   * the first key column being NULL; matched changes are dropped however many rows match, so no row is
-   * multiplied.
+   * Copies late changes, once each (identified by key, orderBy, operation and sequence): the first
+   * member's copy when several members hold the same change, and none that an earlier merge copied.
+   * The "not yet copied" test is an anti-join (LEFT JOIN, then no match) rather than a correlated NOT
+   * EXISTS: the sequence comparison must be NULL-safe, which on Redshift is an OR (no IS NOT DISTINCT
+   * FROM), and a correlated subquery whose correlation is not a conjunction of equalities is a pattern
+   * Redshift's decorrelation need not accept (docs: r_correlated_subqueries). A join condition may hold
+   * any predicate. A match has a non-NULL business key (it equals the change's), so "no match" is
+   * exactly the first key column being NULL; matched changes are dropped however many rows match, so no
+   * row is multiplied.
    */
   private quarantineLateChanges(): string {
     const { q, spec } = this;
@@ -454,11 +656,29 @@ class Scd2MergeBuilder {
       this.dialect.nullSafeEqual(`l.${q(spec.sequenceColumn)}`, `c.${q('_md_seq')}`),
     ].join(' AND ');
     const firstKey = q(spec.businessKey[0]!);
+    const firstCopies = `SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ${this.keyList('f')}, f.${q('_md_ts')}, f.${q(
+      '_md_op',
+    )}, f.${q('_md_seq')} ORDER BY f.${q('_md_member')}) AS ${q('_md_copy')} FROM ${q(this.temp.changes)} f WHERE f.${q(
+      '_md_kind',
+    )} = 'late'`;
     return `INSERT INTO ${late} (${[...columns.map((column) => column.name), 'batch_id'].map(q).join(', ')}) SELECT ${[
       ...columns.map((column) => valueOf(column.name)),
-      this.batchId,
-    ].join(', ')} FROM ${q(this.temp.changes)} c LEFT JOIN ${late} l ON ${sameChange} WHERE c.${q(
-      '_md_kind',
-    )} = 'late' AND l.${firstKey} IS NULL AND ${this.guard}`;
+      this.batchIdOf(`c.${q('_md_member')}`),
+    ].join(', ')} FROM (${firstCopies}) c LEFT JOIN ${late} l ON ${sameChange} WHERE c.${q(
+      '_md_copy',
+    )} = 1 AND l.${firstKey} IS NULL AND ${this.guard}`;
+  }
+
+  /** One ledger row per pending member: its rows are the member's staged rows. */
+  private insertLedgerRows(): string {
+    const { q, dialect } = this;
+    const member = q('_md_member');
+    return `INSERT INTO ${ledgerTable(dialect, this.spec.schema)} (${q('table_name')}, ${q('logical_date')}, ${q(
+      'batch_id',
+    )}, ${q('rows')}, ${q('loaded_at')}) SELECT ${dialect.literal(ledgerTableName(this.spec.schema, this.spec.table))}, m.${q(
+      'logical_date',
+    )}, m.${q('batch_id')}, COALESCE(staged.${q('n')}, 0), ${dialect.currentUtcTimestamp()} FROM ${q(
+      this.temp.members,
+    )} m LEFT JOIN (SELECT s.${member}, COUNT(*) AS ${q('n')} FROM (${this.stagedRows()}) s GROUP BY s.${member}) staged ON staged.${member} = m.${member} WHERE ${this.guard}`;
   }
 }

@@ -1,6 +1,7 @@
 import { createBackfillActivities } from '../../activities/backfill';
 import { recordingStageDone } from '../../activities/stage-done-markers';
 import { createPlanActivities } from '../../activities/plan-daily-run';
+import { createDimensionMergeActivities } from '../../activities/plan-dimension-merge';
 import type { PipelineActivities } from '../../core/activity-contracts';
 import type { BackfillActivities } from '../../core/backfill-contracts';
 import { awsTestEnvironment } from '../helpers/aws-test-environment';
@@ -109,6 +110,7 @@ export function backfillTestActivities(
   return {
     ...planning,
     ...createBackfillActivities({ pipelines: { shop }, runState: store, attachPollMs: 50 }),
+    ...createDimensionMergeActivities({ env: awsTestEnvironment, pipelines: { shop }, sql: warehouseSql }),
     ...stages,
   };
 }

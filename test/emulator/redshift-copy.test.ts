@@ -221,7 +221,7 @@ describe('the load activity checks the files and writes the manifest before COPY
       target: { database: 'shop', workgroupName: 'medallion' },
       sqls: warehouseSql.factLoadStatements(spec, load),
       ledgerLookup: warehouseSql.ledgerLookup(spec, load),
-      copy: { sourceUri, manifestUri, columns: spec.columns.map(({ name, type }) => ({ name, type })) },
+      copies: [{ sourceUri, manifestUri, columns: spec.columns.map(({ name, type }) => ({ name, type })) }],
     };
   }
   const activities = () =>
@@ -237,7 +237,10 @@ describe('the load activity checks the files and writes the manifest before COPY
     const result = await harness().run(activities().runRedshiftStage, input);
     expect(result.details).toMatchObject({ copiedParts: 1, skippedObjects: 1 });
     const manifest = await t.clients.s3.send(
-      new GetObjectCommand({ Bucket: LAKE, Key: input.copy!.manifestUri.slice(`s3://${LAKE}/`.length) }),
+      new GetObjectCommand({
+        Bucket: LAKE,
+        Key: input.copies![0]!.manifestUri.slice(`s3://${LAKE}/`.length),
+      }),
     );
     expect(JSON.parse(await manifest.Body!.transformToString())).toEqual({
       entries: [

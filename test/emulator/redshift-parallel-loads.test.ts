@@ -103,7 +103,7 @@ function stageInput(date: string): RedshiftStageInput {
     target: { database: DATABASE, workgroupName: WORKGROUP },
     sqls: warehouseSql.factLoadStatements(spec, batch),
     ledgerLookup: warehouseSql.ledgerLookup(spec, batch),
-    copy: { sourceUri, manifestUri, columns: spec.columns.map(({ name, type }) => ({ name, type })) },
+    copies: [{ sourceUri, manifestUri, columns: spec.columns.map(({ name, type }) => ({ name, type })) }],
   };
 }
 

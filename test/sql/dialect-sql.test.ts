@@ -31,11 +31,11 @@ describe('staging', () => {
       batch,
       redshiftDialect({ iamRole: TEST_IAM_ROLE }),
     );
-    expect(createStaging).toEqual([
-      'CREATE TEMP TABLE "_md_stg_dim_customer" ("customer_id" BIGINT, "email" VARCHAR(65535), "full_name" VARCHAR(65535), "tier" VARCHAR(65535), "updated_at" TIMESTAMP, "_op" VARCHAR(64), "_commit_ts" TIMESTAMP)',
-    ]);
+    expect(createStaging[0]).toEqual(
+      'CREATE TEMP TABLE "_md_stg1_dim_customer" ("customer_id" BIGINT, "email" VARCHAR(65535), "full_name" VARCHAR(65535), "tier" VARCHAR(65535), "updated_at" TIMESTAMP, "_op" VARCHAR(64), "_commit_ts" TIMESTAMP)',
+    );
     expect(loadStaging).toEqual([
-      `COPY "_md_stg_dim_customer" FROM '${batch.manifestUri}' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET MANIFEST`,
+      `COPY "_md_stg1_dim_customer" FROM '${batch.manifestUri}' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET MANIFEST`,
     ]);
     expect(
       scd2MergeStatements(spec, batch, redshiftDialect({ iamRole: 'default' })).loadStaging[0],
@@ -63,7 +63,44 @@ describe('staging', () => {
     expect(load).toContain(
       `FROM read_parquet('s3://lake/silver/customers/dt=2024-01-01/*.parquet', union_by_name = true)`,
     );
-    expect(load).toContain('WHERE NOT EXISTS (SELECT 1 FROM "analytics"."medallion_load_ledger"');
+    // The members table lists the members whose ledger row is missing.
+    expect(load).toContain('WHERE EXISTS (SELECT 1 FROM "_md_mem_dim_customer" WHERE "_md_member" = 1)');
+  });
+
+  it('a catch-up merge stages each member date from its own files: one table and one COPY each', () => {
+    const second = {
+      logicalDate: '2024-01-02',
+      batchId: 'b-2',
+      sourceUri: 's3://lake/silver/customers/dt=2024-01-02/',
+      manifestUri: 's3://lake/_medallion/copy-manifests/shop/2024-01-02/scd2_dim_customer/b-2.manifest',
+    };
+    const { createStaging, loadStaging, merge } = scd2MergeStatements(
+      spec,
+      [batch, second],
+      redshiftDialect({ iamRole: TEST_IAM_ROLE }),
+    );
+    expect(createStaging.map((sql) => /^CREATE TEMP TABLE "(\w+)"/.exec(sql)?.[1])).toEqual([
+      '_md_stg1_dim_customer',
+      '_md_stg2_dim_customer',
+      '_md_mem_dim_customer',
+    ]);
+    expect(loadStaging).toEqual([
+      `COPY "_md_stg1_dim_customer" FROM '${batch.manifestUri}' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET MANIFEST`,
+      `COPY "_md_stg2_dim_customer" FROM '${second.manifestUri}' IAM_ROLE '${TEST_IAM_ROLE}' FORMAT AS PARQUET MANIFEST`,
+    ]);
+    // Both members' rows, each with its member number; one ledger row per member.
+    expect(createStaging[2]).toContain(`SELECT 2 AS "_md_member", CAST('2024-01-02' AS DATE)`);
+    expect(merge.at(-1)).toBe(
+      'DROP TABLE "_md_ver_dim_customer", "_md_evt_dim_customer", "_md_chg_dim_customer", "_md_mem_dim_customer", "_md_stg1_dim_customer", "_md_stg2_dim_customer"',
+    );
+  });
+
+  it('refuses a batch without members or with members out of date order', () => {
+    const dialect = duckdbDialect();
+    expect(() => scd2MergeStatements(spec, [], dialect)).toThrow(/no members; pass at least one/);
+    expect(() => scd2MergeStatements(spec, [batch, batch], dialect)).toThrow(
+      /member 1 \(2024-01-01\) is not after member 0 \(2024-01-01\); list the members in date order/,
+    );
   });
 
   it('orders staging columns as the change files must hold them (COPY maps Parquet by position)', () => {
@@ -80,8 +117,18 @@ describe('statements', () => {
   ])(
     '%s: every statement but the staging table, its load and clean-up is guarded by the ledger row',
     (_name, dialect) => {
+      const merge = scd2MergeSql(spec, batch, dialect);
+      const members = merge.filter((sql) => sql.startsWith('CREATE TEMP TABLE "_md_mem_'));
+      expect(members).toHaveLength(1);
+      expect(members[0]).toContain('WHERE NOT EXISTS (SELECT 1 FROM "analytics"."medallion_load_ledger"');
+      expect(
+        merge.filter(
+          (sql) =>
+            !sql.includes('EXISTS (SELECT 1 FROM "_md_mem_dim_customer"') &&
+            !/^(CREATE TEMP TABLE "_md_(stg1|mem)_|DROP TABLE|COPY)/.test(sql),
+        ),
+      ).toEqual([]);
       for (const statements of [
-        scd2MergeSql(spec, batch, dialect),
         factLoadSql(
           { table: 'f', schema: 'a', columns: [{ name: 'x', type: 'bigint' }], partitionColumn: 'dt' },
           batch,

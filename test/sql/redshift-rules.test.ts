@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createDimensionMergeActivities } from '../../activities/plan-dimension-merge';
+import { MAX_DIMENSION_MERGE_MEMBERS } from '../../core/activity-contracts';
+import { addDays, dateRange } from '../../core/dates';
 import { buildPlan } from '../../core/plan';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
@@ -218,6 +221,38 @@ describe.skipIf(!python)('Redshift rules (sqlglot Redshift dialect)', () => {
     expect(Object.keys(batches)).toHaveLength(8);
     const statements = Object.values(batches).reduce((sum, batch) => sum + batch.statements.length, 0);
     expect(statements).toBeGreaterThan(100);
+    expect(check(batches)).toEqual([]);
+  });
+
+  it('every statement of catch-up merges of the most dates one merge takes follows every rule', async () => {
+    const merges = createDimensionMergeActivities({
+      env: awsTestEnvironment,
+      pipelines: { shop },
+      sql: warehouseSql,
+    });
+    const dates = dateRange('2026-03-20', addDays('2026-03-20', MAX_DIMENSION_MERGE_MEMBERS - 1));
+    const batches: Record<string, Batch> = {};
+    for (const stage of shop.stages) {
+      if (stage.kind !== 'scd2') continue;
+      const members = dates.map((date) => {
+        const planned = buildPlan({
+          spec: shop,
+          env: awsTestEnvironment,
+          sql: warehouseSql,
+          logicalDate: date,
+          workflowId: `shop/${date}`,
+          generation: 0,
+        }).stages.find((candidate) => candidate.id === stage.id)!;
+        return { logicalDate: date, identity: planned.input.identity };
+      });
+      const input = await merges.planDimensionMerge({ pipeline: 'shop', stageId: stage.id, members });
+      batches[`catch-up/${stage.id}`] = {
+        statements: input.sqls,
+        fileColumns: fileColumnsOf('silver', stage.sourceTable),
+      };
+      expect(input.sqls.filter((sql) => sql.startsWith('COPY '))).toHaveLength(MAX_DIMENSION_MERGE_MEMBERS);
+    }
+    expect(Object.keys(batches)).toHaveLength(2);
     expect(check(batches)).toEqual([]);
   });
 

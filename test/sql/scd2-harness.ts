@@ -9,29 +9,63 @@ export const UNUSED_MANIFEST_URI = 's3://medallion-test-lake/_medallion/copy-man
 
 export type Staging = 'parquet' | 'insert';
 
-/** The statements of one SCD2 batch with staging filled either from a real Parquet file or by INSERTs. */
-export async function scd2BatchStatements(
+/** One member date of a merge: its batch identity and its staged rows. */
+export interface StagedMember {
+  batch: BatchIdentity;
+  rows: readonly Row[];
+}
+
+/**
+ * The statements of one SCD2 merge of one or more member dates, with each member's staging filled
+ * either from a real Parquet file or by INSERTs.
+ */
+export async function scd2MergeBatchStatements(
   engine: WarehouseEngine,
   specInput: DimensionSpecInput,
-  batch: BatchIdentity,
-  rows: readonly Row[],
+  members: readonly StagedMember[],
   staging: Staging = engine.readsParquet ? 'parquet' : 'insert',
 ): Promise<Statement[]> {
   const spec = parseDimensionSpec(specInput);
   if (staging === 'parquet') {
-    const sourceUri = await engine.writeParquet(stagingColumns(spec), rows);
-    return scd2MergeSql(spec, { ...batch, sourceUri }, engine.dialect);
+    const batches = [];
+    for (const member of members) {
+      const sourceUri = await engine.writeParquet(stagingColumns(spec), member.rows);
+      batches.push({ ...member.batch, sourceUri });
+    }
+    return scd2MergeSql(spec, batches, engine.dialect);
   }
   const statements = scd2MergeStatements(
     spec,
-    { ...batch, sourceUri: UNUSED_SOURCE_URI, manifestUri: UNUSED_MANIFEST_URI },
+    members.map((member) => ({
+      ...member.batch,
+      sourceUri: UNUSED_SOURCE_URI,
+      manifestUri: UNUSED_MANIFEST_URI,
+    })),
     engine.dialect,
   );
   return [
     ...statements.createStaging,
-    ...insertRowsStatements(engine.dialect, tempTableNames(spec).staging, stagingColumns(spec), rows),
+    ...members.flatMap((member, index) =>
+      insertRowsStatements(
+        engine.dialect,
+        tempTableNames(spec).staging(index + 1),
+        stagingColumns(spec),
+        member.rows,
+      ),
+    ),
     ...statements.merge,
   ];
+}
+
+/** The statements of one SCD2 batch (one date) with staging filled from a real Parquet file or by INSERTs. */
+export function scd2BatchStatements(
+  engine: WarehouseEngine,
+  specInput: DimensionSpecInput,
+  batch: BatchIdentity,
+  rows: readonly Row[],
+  staging?: Staging,
+): Promise<Statement[]> {
+  return scd2MergeBatchStatements(engine, specInput, [{ batch, rows }], staging);
 }
 
 export async function applyScd2Batch(

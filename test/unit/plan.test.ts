@@ -58,10 +58,12 @@ describe('buildPlan', () => {
     // COPY reads the manifest the activity writes, not the prefix (Spark's _SUCCESS lives there).
     const manifestUri = `s3://lake/_medallion/copy-manifests/shop/2026-03-29/scd2_dim_customer/${scd2.identity.runKey}.manifest`;
     expect(sql).toContain(
-      `COPY "_md_stg_dim_customer" FROM '${manifestUri}' IAM_ROLE 'arn:aws:iam::123456789012:role/copy' FORMAT AS PARQUET MANIFEST`,
+      `COPY "_md_stg1_dim_customer" FROM '${manifestUri}' IAM_ROLE 'arn:aws:iam::123456789012:role/copy' FORMAT AS PARQUET MANIFEST`,
     );
-    expect(scd2.copy).toMatchObject({ sourceUri: 's3://lake/silver/customers/dt=2026-03-29/', manifestUri });
-    expect(scd2.copy!.columns.map((c) => c.name).slice(-2)).toEqual(['_op', '_commit_ts']);
+    expect(scd2.copies).toMatchObject([
+      { sourceUri: 's3://lake/silver/customers/dt=2026-03-29/', manifestUri },
+    ]);
+    expect(scd2.copies![0]!.columns.map((c) => c.name).slice(-2)).toEqual(['_op', '_commit_ts']);
     expect(scd2.ledgerLookup).toContain('"medallion_load_ledger"');
     expect(scd2.target).toEqual({ database: 'analytics', workgroupName: 'wg' });
   });
