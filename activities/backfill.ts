@@ -2,7 +2,7 @@
  * The backfill's activities: check the request and read each date's run-state markers (which dates
  * ran, which stages are done), and wait for a daily run someone else started.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { DimensionMergeActivities } from '../core/activity-contracts';
 import type {
   BackfillActivities,
@@ -12,8 +12,8 @@ import type {
   DescribeBackfillRequest,
   WaitForDailyRunRequest,
 } from '../core/backfill-contracts';
-import { dateRange, dayWindowUtc } from '../core/dates';
-import { FailureType } from '../core/errors';
+import { dateRange } from '../core/dates';
+import { invalidInput, requireDayEnded } from '../core/invalid-input';
 import type { PipelineSpec } from '../core/pipeline-spec';
 import { WAIT_HEARTBEAT_EVERY_MS } from '../core/stage-defaults';
 import type { RunStateStore } from './run-state';
@@ -27,15 +27,6 @@ export interface BackfillActivityDeps {
   attachPollMs?: number;
   /** How often both activities heartbeat while they wait (their heartbeat timeout is 20 s). */
   heartbeatEveryMs?: number;
-}
-
-function invalidInput(field: string, problem: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid input field "${field}": ${problem}`,
-    details: [{ field, problem }],
-  });
 }
 
 /** All of BackfillActivities but planDimensionMerge, which plans SQL (activities/plan-dimension-merge.ts). */
@@ -64,15 +55,8 @@ export function createBackfillActivities(
           `unknown pipeline "${request.pipeline}"; known: ${Object.keys(deps.pipelines).join(', ')}`,
         );
       }
-      const now = Date.parse(request.nowUtc);
       for (const field of ['from', 'to'] as const) {
-        const { endUtc } = dayWindowUtc(request[field], spec.timeZone);
-        if (endUtc.getTime() > now) {
-          throw invalidInput(
-            field,
-            `${request[field]} has not ended yet in ${spec.timeZone} (its data interval ends ${endUtc.toISOString()}); pick an earlier date`,
-          );
-        }
+        requireDayEnded(field, request[field], spec.timeZone, request.nowUtc);
       }
       const dates = dateRange(request.from, request.to);
       const states: DateRunState[] = [];

@@ -2,12 +2,11 @@
  * The planning activities of a daily run: check the request (before any AWS job is touched), pick the
  * rerun generation, and resolve the pipeline into a Plan; plus the marker written after each stage.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { PlanDailyRunRequest, RecordStageDoneRequest } from '../core/activity-contracts';
 import { dailyRunId } from '../core/activity-contracts';
-import { dayWindowUtc, logicalDateForScheduledTime } from '../core/dates';
+import { logicalDateForScheduledTime } from '../core/dates';
 import type { Environment } from '../core/environment';
-import { FailureType } from '../core/errors';
+import { invalidInput, requireDayEnded } from '../core/invalid-input';
 import { buildPlan, type Plan, type WarehouseSql } from '../core/plan';
 import type { PipelineSpec } from '../core/pipeline-spec';
 import type { RunState } from './run-state';
@@ -17,15 +16,6 @@ export interface PlanActivityDeps {
   pipelines: Record<string, PipelineSpec>;
   sql: WarehouseSql;
   runState: RunState;
-}
-
-function invalidInput(field: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid input field "${field}": ${message}`,
-    details: [{ field, problem: message }],
-  });
 }
 
 export function createPlanActivities(deps: PlanActivityDeps) {
@@ -46,13 +36,7 @@ export function createPlanActivities(deps: PlanActivityDeps) {
         );
       }
       const logicalDate = resolveDate(request, spec);
-      const { endUtc } = dayWindowUtc(logicalDate, spec.timeZone);
-      if (endUtc.getTime() > Date.parse(request.nowUtc)) {
-        throw invalidInput(
-          'logicalDate',
-          `${logicalDate} has not ended yet in ${spec.timeZone} (its data interval ends ${endUtc.toISOString()}); pick an earlier date`,
-        );
-      }
+      requireDayEnded('logicalDate', logicalDate, spec.timeZone, request.nowUtc);
       const unknownStages = (request.only ?? []).filter((id) => !spec.stages.some((s) => s.id === id));
       if (unknownStages.length > 0) {
         throw invalidInput(

@@ -6,7 +6,6 @@
  * field. Whether the pipeline exists and the dates have ended is checked by the first activity,
  * which knows the pipelines and their time zones (also before any AWS call).
  */
-import { ApplicationFailure } from '@temporalio/workflow';
 import {
   BACKFILL_LIMITS,
   BACKFILL_ONLY,
@@ -17,29 +16,17 @@ import {
 } from '../core/backfill-contracts';
 import type { BackfillSettings } from '../core/backfill-report';
 import { daysBetween, isIsoDate } from '../core/dates';
-import { FailureType } from '../core/errors';
+import { invalidInput } from '../core/invalid-input';
 
 const EXAMPLE =
   '{"pipeline": "shop", "from": "2026-01-01", "to": "2026-01-31", "only": "missing", "maxConcurrent": 4, "order": "oldest", "dryRun": false}';
 
 const KNOWN_FIELDS = ['pipeline', 'from', 'to', 'only', 'maxConcurrent', 'order', 'dryRun', 'childrenPerRun'];
 
-export function invalidBackfillInput(field: string, problem: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid input field "${field}": ${problem}`,
-    details: [{ field, problem }],
-  });
-}
-
 function date(input: Record<string, unknown>, field: 'from' | 'to'): string {
   const value = input[field];
   if (typeof value !== 'string' || !isIsoDate(value)) {
-    throw invalidBackfillInput(
-      field,
-      `${JSON.stringify(value)} is not a date; use YYYY-MM-DD, e.g. "2026-01-31"`,
-    );
+    throw invalidInput(field, `${JSON.stringify(value)} is not a date; use YYYY-MM-DD, e.g. "2026-01-31"`);
   }
   return value;
 }
@@ -47,7 +34,7 @@ function date(input: Record<string, unknown>, field: 'from' | 'to'): string {
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw invalidBackfillInput(
+    throw invalidInput(
       field,
       `${JSON.stringify(value)} is not allowed; use one of ${allowed.map((a) => `"${a}"`).join(', ')}`,
     );
@@ -62,7 +49,7 @@ function integer(
 ): number {
   if (value === undefined) return limits.default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
-    throw invalidBackfillInput(
+    throw invalidInput(
       field,
       `${JSON.stringify(value)} is out of range; use a whole number from ${limits.min} to ${limits.max} (default ${limits.default})`,
     );
@@ -72,29 +59,29 @@ function integer(
 
 export function validateBackfillInput(raw: unknown): BackfillSettings {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw invalidBackfillInput('(input)', `pass one JSON object, e.g. ${EXAMPLE}`);
+    throw invalidInput('(input)', `pass one JSON object, e.g. ${EXAMPLE}`);
   }
   const input = raw as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if (!KNOWN_FIELDS.includes(key)) {
-      throw invalidBackfillInput(key, `unknown field; allowed: ${KNOWN_FIELDS.join(', ')}`);
+      throw invalidInput(key, `unknown field; allowed: ${KNOWN_FIELDS.join(', ')}`);
     }
   }
   if (typeof input.pipeline !== 'string' || !/^[a-z][a-z0-9_]*$/.test(input.pipeline)) {
-    throw invalidBackfillInput('pipeline', 'give the pipeline name, e.g. "shop"');
+    throw invalidInput('pipeline', 'give the pipeline name, e.g. "shop"');
   }
   const from = date(input, 'from');
   const to = date(input, 'to');
-  if (from > to) throw invalidBackfillInput('from', `${from} is after "to" ${to}; swap them`);
+  if (from > to) throw invalidInput('from', `${from} is after "to" ${to}; swap them`);
   const days = daysBetween(from, to) + 1;
   if (days > BACKFILL_LIMITS.maxDays) {
-    throw invalidBackfillInput(
+    throw invalidInput(
       'to',
       `${from}..${to} is ${days} days; one backfill takes at most ${BACKFILL_LIMITS.maxDays}: split the range`,
     );
   }
   if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') {
-    throw invalidBackfillInput('dryRun', 'use true or false');
+    throw invalidInput('dryRun', 'use true or false');
   }
   return {
     pipeline: input.pipeline,
