@@ -59,11 +59,11 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   ActiveSessionsExceededException: FailureType.AwsConcurrencyLimit,
   ConcurrentModificationException: FailureType.AwsConcurrencyLimit,
   // A resource in a state that passes (a DMS task still starting or stopping): retried, bounded by the
-  // stage's retry policy, with its backoff (issue 13, defect 6).
+  // stage's retry policy, with its backoff; failing at once would fail a date for a task's passing state.
   InvalidResourceStateFault: FailureType.AwsConcurrencyLimit,
   // EMR Serverless StartJobRun and AppFlow StartFlow: ConflictException, "conflict in the current
   // state of the resource" (emr-serverless/2021-07-13, appflow/2020-08-23 service-2.json); and
-  // InvalidStateException: states that pass, retried the same way (issue 13, defect 6).
+  // InvalidStateException: states that pass, retried the same way.
   ConflictException: FailureType.AwsConcurrencyLimit,
   InvalidStateException: FailureType.AwsConcurrencyLimit,
 

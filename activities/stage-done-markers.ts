@@ -1,7 +1,7 @@
 /**
  * Each stage activity records its stage-done marker itself, once its AWS run succeeded and before it
- * returns, so a rerun skips the stage. The workflow used to do it with a recordStageDone activity
- * after each stage: about half of a run's activities, and as many workflow tasks.
+ * returns, so a rerun skips the stage. Not a recordStageDone activity of the workflow after each
+ * stage: that would be about half of a run's activities, and as many workflow tasks.
  */
 import type { PipelineActivities, RecordStageDoneRequest } from '../core/activity-contracts';
 import type { StageInput, StageResult } from '../core/stage-io';

@@ -18,7 +18,7 @@ export interface LocalWorld {
   firstDay: string;
   /**
    * The UTC date the simulated shop opened (the source simulator's epoch): its database has changes
-   * from then on. Worlds made before the world had history lack it and opened on `firstDay`.
+   * from then on. A world file without it (written before worlds had history) opens on `firstDay`.
    */
   opensOn?: string;
 }

@@ -34,8 +34,8 @@ export function manualRegistrationHint(namespace: string): string {
 }
 
 /**
- * Registers the missing attributes. One registered with another type (MedallionLogicalDate was a
- * Datetime before it became a Keyword) is replaced on a dev server, whose SQLite visibility only
+ * Registers the missing attributes. One registered with another type (a dev server's SQLite may hold
+ * MedallionLogicalDate as a Datetime, from before it was a Keyword) is replaced on a dev server, whose SQLite visibility only
  * holds local runs; on any other cluster the worker stops and says how to replace it by hand, since
  * removing an attribute there drops it from every run's visibility record.
  */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Waits until the Temporal server answers its health check, then creates the namespace the worker
-# uses (the auto-setup image used to do this too). Runs once per `docker compose up`; an existing
+# uses (the deprecated auto-setup image did this; admin-tools does not). Runs once per `docker compose up`; an existing
 # namespace is left as it is.
 set -eu
 namespace="${DEFAULT_NAMESPACE:-default}"

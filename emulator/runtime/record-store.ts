@@ -22,8 +22,8 @@ export interface RecordStoreOptions<T> {
 
 /**
  * Records of one kind (job runs, statements) kept in a directory, one JSON file each, so a change to
- * one record rewrites only its file: a single state file of every record kept grows with them and was
- * rewritten, whole, on every change of any of them. A file is written atomically (temporary file,
+ * one record rewrites only its file, where a single state file of every record would grow with them
+ * and be rewritten, whole, on every change of any of them. A file is written atomically (temporary file,
  * sync, rename); the writes of one record run one at a time, a save asked for while one is under way
  * is coalesced into the next write, and a removal waits for the writes before it.
  */
