@@ -1,0 +1,43 @@
+/**
+ * How the orchestration floor's figures are printed, by orchestration-floor.ts and backfill-year.ts.
+ * Per-stage overhead is compared with Apache Airflow 3.3 on LocalExecutor, which runs the same 30
+ * dates of the same 13-stage DAG shape with no-op tasks in about 45 s: 114 ms per task instance. The
+ * goal is to stay at least 10 times ahead of it.
+ */
+import { loadPipelines } from '../../pipelines/registry';
+import { say } from './bench-stack';
+import type { FloorFigures } from './floor-backfill';
+import { summarize } from './process-cpu';
+
+const AIRFLOW_MS_PER_TASK_INSTANCE = 114;
+const AHEAD_OF_AIRFLOW_GOAL = 10;
+export const STAGE_OVERHEAD_GOAL_MS = AIRFLOW_MS_PER_TASK_INSTANCE / AHEAD_OF_AIRFLOW_GOAL;
+
+/** Stages of the shop's DAG: every one runs once per date in a backfill from the first day. */
+export const SHOP_STAGES = loadPipelines().shop!.stages.length;
+
+export function msPerStage(figures: Pick<FloorFigures, 'wallMs' | 'days'>): number {
+  return figures.wallMs / (figures.days * SHOP_STAGES);
+}
+
+export function printFloor(floor: FloorFigures): void {
+  const perDateMs = (seconds: number) => ((seconds / floor.days) * 1000).toFixed(0);
+  const perStage = msPerStage(floor);
+  say(`dates: ${floor.done} succeeded, ${floor.failed} failed of ${floor.total}`);
+  say(
+    `wall time: ${(floor.wallMs / 1000).toFixed(1)} s, ${(floor.wallMs / floor.days).toFixed(0)} ms per date, ` +
+      `${perStage.toFixed(1)} ms per stage (${SHOP_STAGES} stages a date; goal <= ${STAGE_OVERHEAD_GOAL_MS} ms, ` +
+      `${AHEAD_OF_AIRFLOW_GOAL}x ahead of Airflow 3.3 LocalExecutor's ${AIRFLOW_MS_PER_TASK_INSTANCE} ms per task ` +
+      `instance): ${perStage <= STAGE_OVERHEAD_GOAL_MS ? 'met' : 'NOT met'}, ` +
+      `${(AIRFLOW_MS_PER_TASK_INSTANCE / perStage).toFixed(1)}x ahead`,
+  );
+  say(
+    `CPU: Temporal dev server ${floor.cpu.temporal.toFixed(1)} s (${perDateMs(floor.cpu.temporal)} ms per date), ` +
+      `worker ${floor.cpu.worker.toFixed(1)} s (${perDateMs(floor.cpu.worker)} ms per date)`,
+  );
+  say(`worker peak RSS: ${floor.peakRssMb.toFixed(0)} MB (sampled; this process: worker + driver)`);
+  say(
+    `child runs: ${floor.childEvents.length} (${(floor.childEvents.length / floor.days).toFixed(2)} per date), ` +
+      `history events per child run: ${summarize(floor.childEvents)}`,
+  );
+}
