@@ -19,12 +19,23 @@ import { createMedallionWorker } from '../../workers/worker';
 /** The shop's first day (DMS full load): a year's backfill starts there. */
 export const SHOP_FIRST_DAY = '2025-01-01';
 
-/** `--days` (1 to 366, default 365) and `--max-concurrent` (default 4) of a backfill bench. */
-export function backfillBenchArgs(defaultDays = 365): { days: number; maxConcurrent: number } {
+export interface BackfillBenchArgs {
+  days: number;
+  maxConcurrent: number;
+  /** Read every workflow run's history after the floor and print where its time went. */
+  breakdown: boolean;
+}
+
+/**
+ * `--days` (1 to 366, default 365), `--max-concurrent` (default 4) and `--breakdown` of a backfill
+ * bench.
+ */
+export function backfillBenchArgs(defaultDays = 365): BackfillBenchArgs {
   const { values } = parseArgs({
     options: {
       days: { type: 'string', default: String(defaultDays) },
       'max-concurrent': { type: 'string', default: '4' },
+      breakdown: { type: 'boolean', default: false },
     },
   });
   const days = Number(values.days);
@@ -32,7 +43,7 @@ export function backfillBenchArgs(defaultDays = 365): { days: number; maxConcurr
   const maxConcurrent = Number(values['max-concurrent']);
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1 || maxConcurrent > 32)
     throw new Error('--max-concurrent: use 1 to 32 (the backfill input maxConcurrent)');
-  return { days, maxConcurrent };
+  return { days, maxConcurrent, breakdown: values.breakdown };
 }
 
 export const say = (line: string) => process.stdout.write(`${line}\n`);

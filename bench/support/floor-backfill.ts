@@ -15,7 +15,8 @@ import { parseWorkerConfig, type WorkerConfig } from '../../workers/config';
 import { localEnvironment } from '../../local/local-environment';
 import { assembleActivities } from '../../workers/worker';
 import { backfill } from '../../workflows/backfill';
-import { type BenchStack, SHOP_FIRST_DAY } from './bench-stack';
+import { type BackfillBenchArgs, type BenchStack, SHOP_FIRST_DAY } from './bench-stack';
+import { type HistoryBreakdown, historyBreakdown } from './history-breakdown';
 import { sampleRss } from './peak-rss';
 import { ownCpuSeconds, processCpuSeconds } from './process-cpu';
 
@@ -97,11 +98,13 @@ export interface FloorFigures {
   peakRssMb: number;
   /** History events of each daily-run (child) workflow run. */
   childEvents: number[];
+  /** With `breakdown`: the daily runs' and the backfill's histories, read after the run. */
+  breakdown?: { daily: HistoryBreakdown; backfill: HistoryBreakdown };
 }
 
 export async function runFloorBackfill(
   stack: BenchStack,
-  { days, maxConcurrent }: { days: number; maxConcurrent: number },
+  { days, maxConcurrent, breakdown }: BackfillBenchArgs,
 ): Promise<FloorFigures> {
   const rss = sampleRss();
   const config = floorWorkerConfig(stack.devServer.address, TASK_QUEUE);
@@ -125,5 +128,12 @@ export async function runFloorBackfill(
   for await (const run of client.workflow.list({ query: `WorkflowType = 'dailyPipeline'` }))
     childEvents.push(run.historyLength);
   const { done, failed, total } = result.counts;
-  return { days, done, failed, total, wallMs, cpu, peakRssMb, childEvents };
+  const figures: FloorFigures = { days, done, failed, total, wallMs, cpu, peakRssMb, childEvents };
+  if (breakdown) {
+    figures.breakdown = {
+      daily: await historyBreakdown(client, ['dailyPipeline']),
+      backfill: await historyBreakdown(client, ['backfill']),
+    };
+  }
+  return figures;
 }

@@ -7,6 +7,7 @@
 import { loadPipelines } from '../../pipelines/registry';
 import { say } from './bench-stack';
 import type { FloorFigures } from './floor-backfill';
+import type { HistoryBreakdown } from './history-breakdown';
 import { summarize } from './process-cpu';
 
 const AIRFLOW_MS_PER_TASK_INSTANCE = 114;
@@ -39,5 +40,24 @@ export function printFloor(floor: FloorFigures): void {
   say(
     `child runs: ${floor.childEvents.length} (${(floor.childEvents.length / floor.days).toFixed(2)} per date), ` +
       `history events per child run: ${summarize(floor.childEvents)}`,
+  );
+  if (floor.breakdown) {
+    say('where the time goes (history events and task timings, per date):');
+    printBreakdown('daily runs', floor.breakdown.daily, floor.days);
+    printBreakdown('backfill', floor.breakdown.backfill, floor.days);
+  }
+}
+
+function printBreakdown(name: string, b: HistoryBreakdown, days: number): void {
+  const perDate = (n: number) => (n / days).toFixed(1);
+  const perTask = (ms: number, tasks: number) => (tasks ? ms / tasks : 0).toFixed(1);
+  const types = [...b.events.entries()].sort((x, y) => y[1] - x[1]);
+  const total = types.reduce((sum, [, n]) => sum + n, 0);
+  say(`  ${name}: ${b.runs} runs, ${perDate(total)} history events per date:`);
+  say(`    ${types.map(([type, n]) => `${type} ${perDate(n)}`).join(', ')}`);
+  say(
+    `    workflow tasks ${perDate(b.workflowTasks)} per date: wait ${perTask(b.ms.workflowTaskWait, b.workflowTasks)} ms, ` +
+      `run ${perTask(b.ms.workflowTaskRun, b.workflowTasks)} ms each; activities ${perDate(b.activities)} per date: ` +
+      `wait ${perTask(b.ms.activityWait, b.activities)} ms, run ${perTask(b.ms.activityRun, b.activities)} ms each`,
   );
 }
