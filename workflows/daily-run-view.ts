@@ -1,11 +1,15 @@
 /**
  * What a daily run shows of itself, kept in one place so the workflow body stays orchestration: the
  * report (returned, attached to a failure, answered by the `progress` query), the current-details
- * panel and the search attributes. Search attributes change only when what they say changes (each
- * upsert is a history event); the details panel is redrawn on every change (no event).
+ * panel and the search attributes. Search attributes change only when what they say changes, and at
+ * most once per workflow task: each upsert is a history event and a visibility write on the server,
+ * and only the values a task ends with are ever seen (a task that starts four stages upserts once,
+ * not four times). The details panel is redrawn on every change (no event).
  */
 import {
   ApplicationFailure,
+  CancellationScope,
+  condition,
   defineQuery,
   setCurrentDetails,
   setHandler,
@@ -27,6 +31,7 @@ export class DailyRunView {
   readonly report: DailyRunReport;
   private readonly byId = new Map<string, StageReport>();
   private published: { status?: string; stage?: string; date?: string } = {};
+  private upsertQueued = false;
 
   constructor(pipeline: string, logicalDate: string | undefined) {
     this.report = {
@@ -38,6 +43,7 @@ export class DailyRunView {
       totals: { rowsIn: 0, rowsOut: 0, quarantined: 0 },
     };
     setHandler(progressQuery, () => ({ ...this.report, totals: totalsOf(this.report.stages) }));
+    this.upsertAtTaskEnds();
   }
 
   stage(id: string): StageReport {
@@ -100,6 +106,7 @@ export class DailyRunView {
       if (stage.status === 'running' || stage.status === 'pending') stage.status = 'cancelled';
     this.report.status = 'cancelled';
     this.publish();
+    this.upsertNow();
   }
 
   /** The end of the run: its report, or the PipelineFailed failure that carries it. */
@@ -109,6 +116,7 @@ export class DailyRunView {
     this.report.status = failed.length > 0 ? 'failed' : deferred ? 'awaiting-merge' : 'succeeded';
     this.report.totals = totalsOf(this.report.stages);
     this.publish();
+    this.upsertNow();
     if (failed.length > 0) {
       throw ApplicationFailure.create({
         type: 'PipelineFailed',
@@ -124,9 +132,31 @@ export class DailyRunView {
   rejected(): void {
     this.report.status = 'rejected';
     this.publish();
+    this.upsertNow();
   }
 
   private publish(): void {
+    this.upsertQueued = true;
+    setCurrentDetails(renderProgress(this.report, workflowNowMs()));
+  }
+
+  /**
+   * The SDK checks conditions only once a task's jobs and all the promise chains they set off have
+   * run: this one upsert then carries the task's last values. Not cancellable: a cancelled run still
+   * shows that it is cancelling.
+   */
+  private upsertAtTaskEnds(): void {
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => this.upsertQueued);
+        this.upsertNow();
+      }
+    });
+  }
+
+  /** Upserts what changed, now: the run's end does so before its last command, which nothing may follow. */
+  private upsertNow(): void {
+    this.upsertQueued = false;
     const { status, logicalDate, pipeline } = this.report;
     const stage = stageAttribute(this.report);
     const date = logicalDate || undefined;
@@ -143,7 +173,6 @@ export class DailyRunView {
       ]);
       this.published = { status, ...(stage ? { stage } : {}), ...(date ? { date } : {}) };
     }
-    setCurrentDetails(renderProgress(this.report, workflowNowMs()));
   }
 }
 

@@ -297,6 +297,32 @@ describe('dailyPipeline in the time-skipping environment', () => {
     expect(peak).toBe(2);
   });
 
+  it('upserts its search attributes at most once per workflow task, with the values the task ends with', async () => {
+    // Four stages start in the first task: planned, then four starts, each a new MedallionStage.
+    const plan = glueOnlyPlan(
+      Array.from({ length: 6 }, (_, i) => ({ id: `s${i}` })),
+      { maxConcurrent: 4 },
+    );
+    const activities = mockActivities(plan, (input) => Promise.resolve(succeeded(input.identity.stageId)));
+    const handle = await runWith(activities, async (tq) => {
+      const h = await start(tq, { pipeline: 'test', logicalDate: '2026-01-15' });
+      await h.result();
+      return h;
+    });
+    const { EventType } = temporal.api.enums.v1;
+    const upsertsPerTask: number[] = [0];
+    for (const event of (await handle.fetchHistory()).events ?? []) {
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) upsertsPerTask.push(0);
+      if (event.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
+        upsertsPerTask[upsertsPerTask.length - 1]!++;
+    }
+    expect(upsertsPerTask.reduce((a, b) => a + b, 0)).toBeGreaterThan(1);
+    expect(Math.max(...upsertsPerTask)).toBe(1);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(searchAttributeKeys.status)).toBe('succeeded');
+    expect(attributes.get(searchAttributeKeys.stage)).toBeUndefined();
+  });
+
   it('cancelling the run cancels the running stage activities and waits for them to stop', async () => {
     const plan = glueOnlyPlan([{ id: 'long_a' }, { id: 'long_b' }, { id: 'after', dependsOn: ['long_a'] }]);
     const cancelled: string[] = [];
