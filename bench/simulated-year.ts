@@ -8,14 +8,12 @@
  * makespan, its lower bound (support/simulated-bound.ts) and their ratio (goal <= 1.15), then the
  * same backfill without catch-up merges (maxDatesPerMerge 1), so the gain shows.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { BACKFILL_LIMITS, type BackfillInput } from '../core/backfill-contracts';
 import { addDays } from '../core/dates';
 import type { StageInput } from '../core/stage-io';
-import { testServerExecutable } from '../scripts/temporal-binaries';
+import { timeSkippingEnv } from '../local/temporal-servers';
 import { WORKFLOWS_PATH } from '../workers/worker';
-import { ensureSearchAttributes } from '../workers/search-attributes';
 import { backfill } from '../workflows/backfill';
 import { validateBackfillInput } from '../workflows/backfill-input';
 import { backfillBenchArgs, runMain, say, SHOP_FIRST_DAY } from './support/bench-stack';
@@ -52,11 +50,8 @@ interface SimulatedBackfill {
 
 /** One backfill on a fresh time-skipping server; every stage run it made is recorded. */
 async function simulatedBackfill(extra: Partial<BackfillInput>): Promise<SimulatedBackfill> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: testServerExecutable() },
-  });
+  const env = await timeSkippingEnv();
   try {
-    await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     const runs: SimulatedRun[] = [];
     const recorded = (input: StageInput) => {
       runs.push(simulatedRunOf(input));
