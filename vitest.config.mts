@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_TIERS } from './test/support/test-tiers.mjs';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Temporal servers and workflow bundles are slow to start on 2 cores; tests that need them set their own hooks.
     testTimeout: 60_000,
     hookTimeout: 120_000,
@@ -12,5 +12,10 @@ export default defineConfig({
       // Printed once per test process otherwise; the README documents the Node 22 recommendation.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
+    // One project per tier (test/<tier>/): `vitest run --project sql`, `npm run test:fast`.
+    projects: TEST_TIERS.map((tier) => ({
+      extends: true,
+      test: { name: tier.name, include: [`test/${tier.name}/**/*.test.ts`] },
+    })),
   },
 });

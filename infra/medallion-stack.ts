@@ -171,7 +171,7 @@ export class MedallionStack extends Stack {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [lake.bucketArn] }),
     );
 
-    // The worker: exactly what the activities call (infra/worker-policy.ts; test/infra checks it).
+    // The worker: exactly what the activities call (infra/worker-policy.ts; test/production/infra-worker-policy.test.ts checks it).
     this.workerRole = new iam.Role(this, 'WorkerRole', {
       assumedBy: props.workerPrincipal ?? new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'medallion worker: the AWS calls of its activities, on the resources of this stack',

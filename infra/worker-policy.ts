@@ -1,6 +1,6 @@
 /**
  * The worker role's permissions: each AWS action the activities send (activities/*.ts), on the
- * resources it acts on. test/infra/worker-policy.test.ts derives the actions from the activities'
+ * resources it acts on. test/production/infra-worker-policy.test.ts derives the actions from the activities'
  * SDK commands and fails when one is missing here or one here is not used, so an activity that
  * starts calling something new fails that test until it is granted here.
  */

@@ -87,7 +87,7 @@ def register_input(spark, s3, job_input):
 
 
 # Session settings the job's semantics depend on, shared with the local Spark reference tier
-# (test/spark/spark_driver.py). The SQL runs in UTC (the plan binds day bounds as UTC timestamps), and
+# (test/support/python/spark_driver.py). The SQL runs in UTC (the plan binds day bounds as UTC timestamps), and
 # TIMESTAMP columns are written as Parquet TIMESTAMP(isAdjustedToUTC=true, MICROS): the lake stores
 # instants, the emulator's DuckDB runner writes the same (emulator/jobs/run-manifest.ts).
 SESSION_CONFIG = {

@@ -18,7 +18,7 @@ export interface PythonTool {
 
 /**
  * The Spark of AWS Glue 5.0 (Spark 3.5.4, Python 3.11, Java 17; EMR 7.x also runs Spark 3.5), with the
- * boto3 the job script uses for its own S3 calls: the reference for jobs/sql_runner.py (test/spark/).
+ * boto3 the job script uses for its own S3 calls: the reference for jobs/sql_runner.py (test/python/spark-runner.test.ts).
  */
 export const PYSPARK_TOOL: PythonTool = {
   name: 'pyspark-3.5.4',
@@ -29,7 +29,7 @@ export const PYSPARK_TOOL: PythonTool = {
 export const SQLGLOT_TOOL: PythonTool = { name: 'sqlglot-30.30.0', requirements: ['sqlglot==30.30.0'] };
 
 /**
- * moto, an AWS mock kept by others, as a second backend for the activities (test/moto/). boto3 and
+ * moto, an AWS mock kept by others, as a second backend for the activities (test/python/moto-*.test.ts). boto3 and
  * botocore are pinned too: moto builds its responses from botocore's service models.
  */
 export const MOTO_TOOL: PythonTool = {
@@ -37,7 +37,7 @@ export const MOTO_TOOL: PythonTool = {
   requirements: ['moto[server]==5.2.1', 'boto3==1.43.11', 'botocore==1.43.11'],
 };
 
-/** Lints the CDK app's synthesized CloudFormation templates (test/infra/cfn-lint.test.ts). */
+/** Lints the CDK app's synthesized CloudFormation templates (test/python/cfn-lint.test.ts). */
 export const CFN_LINT_TOOL: PythonTool = { name: 'cfn-lint-1.58.0', requirements: ['cfn-lint==1.58.0'] };
 
 /** Every Python tool `npm test` needs; provision.ts installs each. */

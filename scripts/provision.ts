@@ -202,7 +202,7 @@ function provisionChromium(): void {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !onPath('apt-get')) {
     return log(
-      `browser: ${CHROMIUM_PATH} is missing, so the UI end-to-end test will be skipped. ` +
+      `browser: ${CHROMIUM_PATH} is missing, so the UI end-to-end test will be skipped (under CI=true it fails). ` +
         'Install it with `sudo apt-get install chromium` (Debian/Ubuntu).',
     );
   }
@@ -213,7 +213,7 @@ function provisionChromium(): void {
     'apt-get',
     ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
     { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    'Install it by hand with `apt-get install chromium`, or set MEDALLION_SKIP_CHROMIUM=1 to skip the UI test.',
+    'Install it by hand with `apt-get install chromium`, or set MEDALLION_SKIP_CHROMIUM=1 to skip the UI test (outside CI).',
   );
   log(`browser: installed ${CHROMIUM_PATH} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

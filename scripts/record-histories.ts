@@ -41,7 +41,7 @@ import type { BackfillInput } from '../core/backfill-contracts';
 import { addDays, dateRange } from '../core/dates';
 import type { DailyRunReport, StageReport } from '../core/run-report';
 import { loadPipelines } from '../pipelines/registry';
-import { HISTORIES_DIR, historyToJson } from '../test/replay/history-files';
+import { HISTORIES_DIR, historyToJson } from '../test/support/replay/history-files';
 import { progressQuery } from '../workflows';
 import type { DailyChildInput } from '../workflows/backfill-children';
 import { buildWorkflowBundle } from '../workers/workflow-bundle';

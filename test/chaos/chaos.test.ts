@@ -3,7 +3,7 @@
  * emulator, the worker in a process of its own) under seeded random faults, for a few fixed seeds.
  * Each seed must end with every date succeeded, no run key started twice, a warehouse equal row for row
  * to a clean run of the same dates, and intact SCD2 dimensions. A failing seed prints its fault plan;
- * replay it with `npx tsx test/chaos/sweep-seeds.ts --seeds <seed>` (which also runs many seeds).
+ * replay it with `npx tsx test/support/chaos/sweep-seeds.ts --seeds <seed>` (which also runs many seeds).
  *
  * Then the crash-recovery bound: the worker is SIGKILLed while Glue jobs run, and the stages it was
  * running start their next attempt on a new worker within 45 s (issue 13; core/stage-defaults.ts).
@@ -16,10 +16,10 @@ import { addDays, dateRange } from '../../core/dates';
 import { shopEmulatorNames } from '../../emulator/shop-emulator-config';
 import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
 import { quietRuntime } from '../../local/temporal-servers';
-import { type ChaosOutcome, runChaosBackfill } from './support/chaos-backfill';
-import { CHAOS_FIRST_DAY, CHAOS_HORIZON_PER_DAY } from './support/chaos-settings';
-import { chaosProblems, describeOutcome } from './support/chaos-verdict';
-import { FAULT_KINDS, type FaultPlan, faultPlan } from './support/fault-plan';
+import { type ChaosOutcome, runChaosBackfill } from '../support/chaos/chaos-backfill';
+import { CHAOS_FIRST_DAY, CHAOS_HORIZON_PER_DAY } from '../support/chaos/chaos-settings';
+import { chaosProblems, describeOutcome } from '../support/chaos/chaos-verdict';
+import { FAULT_KINDS, type FaultPlan, faultPlan } from '../support/chaos/fault-plan';
 
 const DATES = dateRange(CHAOS_FIRST_DAY, addDays(CHAOS_FIRST_DAY, 2));
 /** Fixed seeds whose plans, between them, hold every enabled fault kind. */

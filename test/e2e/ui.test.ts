@@ -6,7 +6,8 @@
  * into Start Workflow, paused, resumed and cancelled (badge Canceled, its Glue runs STOPPED in the
  * emulator); a day whose Glue job failed three times found by status and stage, then Reset from the UI
  * to its last workflow task, which completes it with one new AWS run for that stage (start-call log).
- * Uses Debian's /usr/bin/chromium (scripts/provision.ts installs it as root); skipped without it.
+ * Uses Debian's /usr/bin/chromium (scripts/provision.ts installs it as root); skipped without it, except
+ * under CI=true, where the file fails (test/support/toolchain.ts).
  * Screenshots go to a temporary directory, printed at the end.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,15 +20,17 @@ import { startDailyRun } from '../../cli/daily-runs';
 import type { DailyRunReport } from '../../core/run-report';
 import { searchAttributeKeys } from '../../core/search-attributes';
 import { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from '../../workflows';
-import { startTestStack, type TestStack } from '../replay/local-stack-fixture';
+import { startTestStack, type TestStack } from '../support/local-stack/local-stack-fixture';
+import { toolchainAvailable } from '../support/toolchain';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DOCS_SHOTS = path.resolve(__dirname, '../../docs/ui');
-const hasChromium = existsSync(CHROMIUM);
-const skipNote = hasChromium
-  ? ''
-  : ` — SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get update && apt-get install -y chromium\``;
-if (!hasChromium) process.stderr.write(`test/e2e/ui.test.ts${skipNote}\n`);
+const hasChromium = toolchainAvailable(
+  'e2e',
+  existsSync(CHROMIUM)
+    ? undefined
+    : `${CHROMIUM} is missing; install it with \`apt-get update && apt-get install -y chromium\``,
+);
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -40,7 +43,7 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-describe.skipIf(!hasChromium)(`the Temporal UI in headless Chromium${skipNote}`, () => {
+describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
   let t: TestStack;
   let browser: BrowserContext;
   let page: Page;

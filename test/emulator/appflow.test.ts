@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-appflow';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 let t: TestEmulator;
 

@@ -11,7 +11,7 @@ import {
   parseStopPosition,
 } from '../../emulator/services/dms/dms-positions';
 import { parameterNames, rewriteSql } from '../../emulator/services/redshift-data/sql-rewrite';
-import { newDataDir } from './helpers/emulator-fixture';
+import { newDataDir } from '../support/emulator-fixture';
 
 describe('DMS positions', () => {
   it('a checkpoint decodes to the position it encodes', () => {

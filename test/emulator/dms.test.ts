@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dmsTaskArn } from '../../emulator/emulator-config';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const arn = (id: string) => dmsTaskArn('us-east-1', '123456789012', id);
 const task = (id: string, extra: Record<string, unknown> = {}) => ({

@@ -15,7 +15,7 @@ import {
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMR_MANIFEST_FLAG, type JobManifest } from '../../core/job-manifest';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const APP = '00emrapp0000001';
 const SLOW_APP = '00emrslow000001';

@@ -21,7 +21,13 @@ import {
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { GLUE_MANIFEST_ARGUMENT, GLUE_RUN_KEY_ARGUMENT, type JobManifest } from '../../core/job-manifest';
-import { FAST_TIMING, LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import {
+  FAST_TIMING,
+  LAKE,
+  type TestEmulator,
+  startTestEmulator,
+  waitFor,
+} from '../support/emulator-fixture';
 
 let t: TestEmulator;
 

@@ -19,7 +19,7 @@ import {
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type TestEmulator, newDataDir, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { type TestEmulator, newDataDir, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const APP = '00retention00app';
 let t: TestEmulator;

@@ -19,7 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config-errors';
 import { dmsTaskArn } from '../../emulator/emulator-config';
 import { callFaultRuleSchema } from '../../emulator/scripting/script-rules';
-import { LAKE, type TestEmulator, startJobServicesEmulator } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startJobServicesEmulator } from '../support/emulator-fixture';
 
 const APP = '00emrlost000001';
 const ROLE = 'arn:aws:iam::123456789012:role/emr-job';

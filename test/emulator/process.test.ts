@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetJobRunCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newDataDir, sdkClients, waitFor } from './helpers/emulator-fixture';
+import { newDataDir, sdkClients, waitFor } from '../support/emulator-fixture';
 
 type EmulatorProcess = ChildProcessByStdio<null, Readable, Readable>;
 

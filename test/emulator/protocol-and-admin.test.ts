@@ -5,7 +5,7 @@ import { ConfigError } from '../../core/config-errors';
 import { parseEmulatorConfig } from '../../emulator/emulator-config';
 import { buildShopEmulatorConfig, shopEmulatorNames } from '../../emulator/shop-emulator-config';
 import { startEmulator } from '../../emulator/start-emulator';
-import { LAKE, type TestEmulator, startTestEmulator } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator } from '../support/emulator-fixture';
 
 let t: TestEmulator;
 

@@ -16,7 +16,7 @@ import { GLUE_MANIFEST_ARGUMENT, type JobManifest } from '../../core/job-manifes
 import { lakeLayout } from '../../core/lake-layout';
 import { buildShopEmulatorConfig, shopEmulatorNames as names } from '../../emulator/shop-emulator-config';
 import { type RunningEmulator, startEmulator } from '../../emulator/start-emulator';
-import { FAST_TIMING, newDataDir, type SdkClients, sdkClients, waitFor } from './helpers/emulator-fixture';
+import { FAST_TIMING, newDataDir, type SdkClients, sdkClients, waitFor } from '../support/emulator-fixture';
 
 const BUCKET = 'shop-lake';
 let emulator: RunningEmulator;

@@ -29,8 +29,8 @@ import { FailureType } from '../../core/errors';
 import type { RedshiftStageInput } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { type FactLoadSpecInput, parseFactLoadSpec } from '../../core/warehouse-spec';
-import { expectFailure, FAST_POLL, harness, identity } from '../activities/helpers';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { expectFailure, FAST_POLL, harness, identity } from '../support/activity-harness';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const target = { WorkgroupName: 'medallion', Database: 'shop' };
 const ROLE = 'arn:aws:iam::123456789012:role/medallion-redshift-copy';

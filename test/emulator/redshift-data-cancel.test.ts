@@ -17,8 +17,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/start-emulator';
-import { FAST_TIMING, newDataDir, sdkClients, waitFor } from './helpers/emulator-fixture';
-import { FakeRunner, FakeSources } from './helpers/fake-data-plane';
+import { FAST_TIMING, newDataDir, sdkClients, waitFor } from '../support/emulator-fixture';
+import { FakeRunner, FakeSources } from '../support/fake-data-plane';
 
 const target = { WorkgroupName: 'medallion', Database: 'shop' };
 let emulator: RunningEmulator;

@@ -13,7 +13,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-redshift-data';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const target = { WorkgroupName: 'medallion', Database: 'shop' };
 let t: TestEmulator;

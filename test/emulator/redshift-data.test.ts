@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const WORKGROUP = 'medallion';
 const DATABASE = 'shop';

@@ -24,8 +24,8 @@ import type { WarehouseBatch } from '../../core/plan';
 import type { RedshiftStageInput, StageResult } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { type FactLoadSpecInput, parseFactLoadSpec } from '../../core/warehouse-spec';
-import { FAST_POLL, harness, identity, previousAttempt } from '../activities/helpers';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { FAST_POLL, harness, identity, previousAttempt } from '../support/activity-harness';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const WORKGROUP = 'medallion';
 const DATABASE = 'shop';

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableAccess } from '../../emulator/services/redshift-data/table-access';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const target = { WorkgroupName: 'medallion', Database: 'shop' };
 let t: TestEmulator;

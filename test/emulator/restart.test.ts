@@ -20,7 +20,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLUE_MANIFEST_ARGUMENT } from '../../core/job-manifest';
 import { dmsTaskArn } from '../../emulator/emulator-config';
-import { LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/emulator-fixture';
 
 const APP = '00restartapp001';
 const TASK_ARN = dmsTaskArn('us-east-1', '123456789012', 'restart-task');

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE, type TestEmulator, startTestEmulator } from './helpers/emulator-fixture';
+import { LAKE, type TestEmulator, startTestEmulator } from '../support/emulator-fixture';
 
 let t: TestEmulator;
 

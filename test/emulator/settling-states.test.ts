@@ -14,8 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMR_MANIFEST_FLAG, type JobManifest } from '../../core/job-manifest';
 import type { RunJobManifest } from '../../emulator/jobs/job-runner-api';
 import type { AppFlowRequest, AppFlowResult } from '../../emulator/sources/source-api';
-import { FakeSources } from './helpers/fake-data-plane';
-import { FAST_TIMING, LAKE, type TestEmulator, startTestEmulator, waitFor } from './helpers/emulator-fixture';
+import { FakeSources } from '../support/fake-data-plane';
+import {
+  FAST_TIMING,
+  LAKE,
+  type TestEmulator,
+  startTestEmulator,
+  waitFor,
+} from '../support/emulator-fixture';
 
 const APP = '00emrsettle0001';
 

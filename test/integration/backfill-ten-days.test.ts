@@ -17,10 +17,10 @@ import { addDays, dateRange } from '../../core/dates';
 import type { DailyRunReport } from '../../core/run-report';
 import { type TableChecksum, WAREHOUSE_TABLES } from '../../cli/run-summary';
 import { loadPipelines } from '../../pipelines/registry';
-import { listClosedRuns, maxOverlap, runInterval, startedChildren } from './support/child-runs';
-import { shopDays } from './support/shop-day-expectations';
-import { ShopLane, shopWorld } from './support/shop-lane';
-import { startTemporalDevServer } from './support/temporal-dev-server';
+import { listClosedRuns, maxOverlap, runInterval, startedChildren } from '../support/local-stack/child-runs';
+import { shopDays } from '../support/local-stack/shop-day-expectations';
+import { ShopLane, shopWorld } from '../support/local-stack/shop-lane';
+import { startTemporalDevServer } from '../support/local-stack/temporal-dev-server';
 
 // The first day is the DMS full load; the 30th is Berlin's 23-hour DST day.
 const FIRST_DAY = '2025-03-29';

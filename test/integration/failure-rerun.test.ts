@@ -18,17 +18,17 @@ import { failureReport } from '../../cli/failure-report';
 import { shopEmulatorNames } from '../../emulator/shop-emulator-config';
 import { shopPipeline } from '../../pipelines/shop';
 import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
-import { shopDays } from './support/shop-day-expectations';
-import { ShopLane, shopWorld } from './support/shop-lane';
+import { shopDays } from '../support/local-stack/shop-day-expectations';
+import { ShopLane, shopWorld } from '../support/local-stack/shop-lane';
 import {
   attributeStarts,
   jobIds,
   shopKeyBook,
   startedPerJob,
   startedTwice,
-} from './support/start-call-attribution';
-import { startTemporalDevServer } from './support/temporal-dev-server';
-import { spawnWorkerProcess } from './support/worker-process';
+} from '../support/local-stack/start-call-attribution';
+import { startTemporalDevServer } from '../support/local-stack/temporal-dev-server';
+import { spawnWorkerProcess } from '../support/local-stack/worker-process';
 
 const DATES = ['2025-06-02', '2025-06-03'];
 const world = shopWorld(DATES[0]!);

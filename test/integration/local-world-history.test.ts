@@ -8,7 +8,7 @@ import { startDailyRun } from '../../cli/daily-runs';
 import { addDays, localDate } from '../../core/dates';
 import type { DailyRunReport } from '../../core/run-report';
 import { progressQuery } from '../../workflows';
-import { startTestStack, type TestStack } from '../replay/local-stack-fixture';
+import { startTestStack, type TestStack } from '../support/local-stack/local-stack-fixture';
 
 const ZONE = 'Europe/Berlin';
 const today = localDate(new Date(), ZONE);

@@ -18,17 +18,27 @@ import {
   expectedSilver,
   expectedSilverAccounts,
   sortedJson,
-} from '../jobs/support/shop-expectations';
-import { goldRows, isoTimestamp, numbersAndText, silverRows } from './support/lake-and-warehouse';
+} from '../support/lake/shop-expectations';
+import {
+  goldRows,
+  isoTimestamp,
+  numbersAndText,
+  silverRows,
+} from '../support/local-stack/lake-and-warehouse';
 import {
   customersAliveAt,
   dayRecords,
   expectedCurrentCustomers,
   shopDays,
-} from './support/shop-day-expectations';
-import { ShopLane, shopWorld } from './support/shop-lane';
-import { jobIds, shopKeyBook, startedPerJob, startedTwice } from './support/start-call-attribution';
-import { startTemporalDevServer } from './support/temporal-dev-server';
+} from '../support/local-stack/shop-day-expectations';
+import { ShopLane, shopWorld } from '../support/local-stack/shop-lane';
+import {
+  jobIds,
+  shopKeyBook,
+  startedPerJob,
+  startedTwice,
+} from '../support/local-stack/start-call-attribution';
+import { startTemporalDevServer } from '../support/local-stack/temporal-dev-server';
 
 // The 30th is Berlin's 23-hour DST day; the 29th is the first day (DMS full load).
 const DATES = ['2025-03-29', '2025-03-30', '2025-03-31'];

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDockerfile, ROOT } from './dockerfile';
-import { IMAGE_FILES } from './image-files';
-import { importGraph } from './import-graph';
+import { readDockerfile, ROOT } from '../support/production/dockerfile';
+import { IMAGE_FILES } from '../support/production/image-files';
+import { importGraph } from '../support/production/import-graph';
 
 const image = readDockerfile();
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {

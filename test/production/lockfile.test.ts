@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './dockerfile';
+import { ROOT } from '../support/production/dockerfile';
 
 interface LockEntry {
   version?: string;

@@ -33,8 +33,8 @@ import { type RunningEmulator, startEmulator } from '../../emulator/start-emulat
 import { freePort } from '../../local/net';
 import { localEnvironment } from '../../local/local-environment';
 import { METRIC_NAMES } from '../../workers/metrics';
-import { readDockerfile, ROOT } from './dockerfile';
-import { IMAGE_FILES } from './image-files';
+import { readDockerfile, ROOT } from '../support/production/dockerfile';
+import { IMAGE_FILES } from '../support/production/image-files';
 
 const image = readDockerfile();
 const DAY = '2025-03-29';

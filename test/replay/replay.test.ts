@@ -9,8 +9,8 @@ import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quietRuntime } from '../../local/temporal-servers';
 import { imageWorkflowBundle } from '../../local/workflow-bundle-cache';
-import { type HistoryFile, readHistoryFiles } from './history-files';
-import { mutatedWorkflowBundle, type SourceEdit } from './mutated-bundle';
+import { type HistoryFile, readHistoryFiles } from '../support/replay/history-files';
+import { mutatedWorkflowBundle, type SourceEdit } from '../support/replay/mutated-bundle';
 
 const histories = readHistoryFiles();
 /** The runs of the recorded backfill's continue-as-new chain, first to last (`<n>-<outcome>` parts). */

@@ -9,8 +9,8 @@ import {
 } from '../../core/sql';
 import { quoteLiteral } from '../../core/sql/dialect';
 import { parseDimensionSpec } from '../../core/warehouse-spec';
-import { TEST_IAM_ROLE } from './engines';
-import { customerSpec } from './scd2-fixtures';
+import { TEST_IAM_ROLE } from '../support/sql/engines';
+import { customerSpec } from '../support/sql/scd2-fixtures';
 
 /**
  * What cannot run in these tests: Redshift's COPY (the executed tests replace it with INSERTs) and the

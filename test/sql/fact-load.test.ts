@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFactTablesSql, factLoadSql, factLoadStatements } from '../../core/sql';
 import type { FactLoadSpecInput, LoadBatch } from '../../core/warehouse-spec';
-import { ENGINE_FACTORIES, type Row, type WarehouseEngine, insertRowsStatements } from './engines';
-import { freshSchema } from './scd2-fixtures';
-import { UNUSED_MANIFEST_URI, UNUSED_SOURCE_URI } from './scd2-harness';
-import { readTable } from './snapshots';
+import {
+  ENGINE_FACTORIES,
+  type Row,
+  type WarehouseEngine,
+  insertRowsStatements,
+} from '../support/sql/engines';
+import { freshSchema } from '../support/sql/scd2-fixtures';
+import { UNUSED_MANIFEST_URI, UNUSED_SOURCE_URI } from '../support/sql/scd2-harness';
+import { readTable } from '../support/sql/snapshots';
 
 function factSpec(schema: string, deduplicate: boolean): FactLoadSpecInput {
   return {

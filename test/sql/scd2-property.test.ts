@@ -8,13 +8,13 @@ import {
   type WarehouseEngine,
   createDuckDbEngine,
   createPostgresEngine,
-} from './engines';
-import { scd2BatchStatements } from './scd2-harness';
-import { MODEL_OPEN_VALID_TO, type ModelSpec, type ModelStats, Scd2Model } from './scd2-model';
-import { readTable, toCounts } from './snapshots';
+} from '../support/sql/engines';
+import { scd2BatchStatements } from '../support/sql/scd2-harness';
+import { MODEL_OPEN_VALID_TO, type ModelSpec, type ModelStats, Scd2Model } from '../support/sql/scd2-model';
+import { readTable, toCounts } from '../support/sql/snapshots';
 
 /**
- * Random change histories against the reference model (test/sql/scd2-model.ts). To keep thousands of
+ * Random change histories against the reference model (test/support/sql/scd2-model.ts). To keep thousands of
  * histories fast, one property run merges a GROUP of histories into one fresh dimension: the business
  * key is (hist, k), so histories never share a key and one merge statement batch applies round r of
  * every history at once. Each history is a list of steps: a batch of new changes, or the changes of one

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDimensionTablesSql } from '../../core/sql';
 import type { DimensionSpecInput } from '../../core/warehouse-spec';
-import { ENGINE_FACTORIES, type WarehouseEngine } from './engines';
+import { ENGINE_FACTORIES, type WarehouseEngine } from '../support/sql/engines';
 import {
   type CustomerChange,
   applyChanges,
@@ -13,9 +13,9 @@ import {
   readEverything,
   readVersions,
   setUpDimension,
-} from './scd2-fixtures';
-import { applyScd2Batch, scd2BatchStatements } from './scd2-harness';
-import { readTable } from './snapshots';
+} from '../support/sql/scd2-fixtures';
+import { applyScd2Batch, scd2BatchStatements } from '../support/sql/scd2-harness';
+import { readTable } from '../support/sql/snapshots';
 
 const DAY_ONE: CustomerChange[] = [
   { op: 'I', id: 1, at: '2024-01-01 08:00:00', email: 'a@x', tier: 'gold', fullName: 'Ann' },

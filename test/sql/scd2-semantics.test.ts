@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINE_FACTORIES, type WarehouseEngine } from './engines';
+import { ENGINE_FACTORIES, type WarehouseEngine } from '../support/sql/engines';
 import {
   applyChanges,
   batch,
@@ -9,8 +9,8 @@ import {
   readVersions,
   setUpDimension,
   version,
-} from './scd2-fixtures';
-import { readTable } from './snapshots';
+} from '../support/sql/scd2-fixtures';
+import { readTable } from '../support/sql/snapshots';
 
 /** Architecture rule 9, case by case, on both engines (DuckDB stages from real Parquet files). */
 describe.each(ENGINE_FACTORIES)('SCD2 semantics: $name', ({ create }) => {

@@ -5,7 +5,7 @@ import {
   parseFactLoadSpec,
   parseLoadBatch,
 } from '../../core/warehouse-spec';
-import { customerSpec } from './scd2-fixtures';
+import { customerSpec } from '../support/sql/scd2-fixtures';
 
 const valid = customerSpec('analytics');
 

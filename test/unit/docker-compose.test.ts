@@ -1,6 +1,6 @@
 /**
  * docker-compose.yml is valid by the Compose Specification's own JSON schema (vendored, see
- * test/fixtures/compose-spec/README.md), uses Temporal's supported images in the order they need
+ * test/support/fixtures/compose-spec/README.md), uses Temporal's supported images in the order they need
  * (schema, then server, then namespace, then worker), and runs the worker image as the Dockerfile
  * builds it. No Docker engine runs here; the image itself is exercised by test/production/.
  */
@@ -10,11 +10,11 @@ import { Ajv, type ErrorObject } from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readDockerfile } from '../production/dockerfile';
+import { readDockerfile } from '../support/production/dockerfile';
 
 const root = path.resolve(__dirname, '../..');
 const schema = JSON.parse(
-  readFileSync(path.join(root, 'test/fixtures/compose-spec/compose-spec.json'), 'utf8'),
+  readFileSync(path.join(root, 'test/support/fixtures/compose-spec/compose-spec.json'), 'utf8'),
 ) as object;
 
 interface Service {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createPlanActivities } from '../../activities/plan-daily-run';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
-import { MemoryRunState } from '../backfill/memory-run-state';
-import { awsTestEnvironment } from '../helpers/aws-test-environment';
+import { MemoryRunState } from '../support/memory-run-state';
+import { awsTestEnvironment } from '../support/aws-test-environment';
 
 const shop = loadPipelines().shop!;
 const DATE = '2026-03-10';

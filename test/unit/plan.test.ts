@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsTestEnvironment } from '../helpers/aws-test-environment';
+import { awsTestEnvironment } from '../support/aws-test-environment';
 import { GLUE_MANIFEST_ARGUMENT, type JobManifest } from '../../core/job-manifest';
 import { buildPlan } from '../../core/plan';
 import { stageRunKey } from '../../core/run-key';

@@ -1,0 +1,116 @@
+import { createBackfillActivities } from '../../activities/backfill';
+import { recordingStageDone } from '../../activities/stage-done-markers';
+import { createPlanActivities } from '../../activities/plan-daily-run';
+import { createDimensionMergeActivities } from '../../activities/plan-dimension-merge';
+import type { PipelineActivities } from '../../core/activity-contracts';
+import type { BackfillActivities } from '../../core/backfill-contracts';
+import { awsTestEnvironment } from './aws-test-environment';
+import type { StageInput, StageResult } from '../../core/stage-io';
+import { warehouseSql } from '../../core/warehouse-statements';
+import { loadPipelines } from '../../pipelines/registry';
+import { succeeded } from './mock-activities';
+import type { MemoryRunState } from './memory-run-state';
+
+export const shop = loadPipelines().shop!;
+export const shopStageIds = shop.stages.map((s) => s.id);
+export const scd2StageIds = shop.stages.filter((s) => s.kind === 'scd2').map((s) => s.id);
+export const cdcStageIds = shop.stages.filter((s) => s.kind === 'dms').map((s) => s.id);
+
+export interface StageCall {
+  date: string;
+  stage: string;
+  generation: number;
+  ended: boolean;
+}
+
+/** Every stage activity call, in start order, with the peaks of what ran at once. */
+export class StageLog {
+  readonly calls: StageCall[] = [];
+  /** Most dates with a stage running at the same moment: bounded by the backfill's cap. */
+  peakDates = 0;
+  /** Most calls of one SCD2 stage (one dimension) running at the same moment, any dates. */
+  peakMergesPerDimension = 0;
+  /** Most CDC windows (DMS stage calls, any dates) running at the same moment. */
+  peakCdcWindows = 0;
+
+  begin(input: StageInput): StageCall {
+    const { logicalDate: date, stageId: stage, generation } = input.identity;
+    const call: StageCall = { date, stage, generation, ended: false };
+    this.calls.push(call);
+    const running = this.calls.filter((c) => !c.ended);
+    this.peakDates = Math.max(this.peakDates, new Set(running.map((c) => c.date)).size);
+    if (cdcStageIds.includes(stage)) {
+      this.peakCdcWindows = Math.max(
+        this.peakCdcWindows,
+        running.filter((c) => cdcStageIds.includes(c.stage)).length,
+      );
+    }
+    if (scd2StageIds.includes(stage)) {
+      this.peakMergesPerDimension = Math.max(
+        this.peakMergesPerDimension,
+        running.filter((c) => c.stage === stage).length,
+      );
+    }
+    return call;
+  }
+
+  /** The dates in the order one stage started for them. */
+  datesOf(stage: string): string[] {
+    return this.calls.filter((c) => c.stage === stage).map((c) => c.date);
+  }
+
+  count(date: string, stage: string): number {
+    return this.calls.filter((c) => c.date === date && c.stage === stage).length;
+  }
+
+  /** The dates in the order their first stage started. */
+  firstStarts(): string[] {
+    return [...new Set(this.calls.map((c) => c.date))];
+  }
+}
+
+export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The real planning and backfill activities over an in-memory lake bucket, with stage activities
+ * that log their calls and do what `behaviour` says (by default: take `stageMs` and succeed).
+ */
+export function backfillTestActivities(
+  store: MemoryRunState,
+  log: StageLog,
+  options: { stageMs?: number; behaviour?: (input: StageInput) => Promise<void> } = {},
+): PipelineActivities & BackfillActivities {
+  const behaviour = options.behaviour ?? (() => pause(options.stageMs ?? 30));
+  const stage = async (input: StageInput): Promise<StageResult> => {
+    const call = log.begin(input);
+    try {
+      await behaviour(input);
+    } finally {
+      call.ended = true;
+    }
+    return succeeded(input.identity.stageId);
+  };
+  const planning = createPlanActivities({
+    env: awsTestEnvironment,
+    pipelines: { shop },
+    sql: warehouseSql,
+    runState: store,
+  });
+  // As the worker does: each stage activity records its done marker before it returns.
+  const stages = recordingStageDone(
+    {
+      runDmsStage: stage,
+      runAppFlowStage: stage,
+      runGlueStage: stage,
+      runEmrServerlessStage: stage,
+      runRedshiftStage: stage,
+    },
+    (request) => planning.recordStageDone(request),
+  );
+  return {
+    ...planning,
+    ...createBackfillActivities({ pipelines: { shop }, runState: store, attachPollMs: 50 }),
+    ...createDimensionMergeActivities({ env: awsTestEnvironment, pipelines: { shop }, sql: warehouseSql }),
+    ...stages,
+  };
+}
