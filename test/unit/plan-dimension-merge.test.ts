@@ -12,7 +12,7 @@ import type { RedshiftStageInput } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import type { DimensionSpecInput } from '../../core/warehouse-spec';
 import { loadPipelines } from '../../pipelines/registry';
-import { awsTestEnvironment } from '../helpers/aws-test-environment';
+import { awsTestEnvironment } from '../support/aws-test-environment';
 
 const shop = loadPipelines().shop!;
 const STAGE = 'scd2_dim_customer';
