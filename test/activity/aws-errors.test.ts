@@ -106,7 +106,7 @@ describe('classifyAwsError', () => {
       FailureType.AwsInvalidRequest,
     ],
     [
-      // A transient state (the task is starting or stopping), retried with backoff: issue 13, defect 6.
+      // A transient state (the task is starting or stopping), retried with backoff.
       'DMS InvalidResourceStateFault',
       new InvalidResourceStateFault({ message: 'not stopped', ...meta }),
       FailureType.AwsConcurrencyLimit,

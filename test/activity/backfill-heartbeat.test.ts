@@ -48,7 +48,7 @@ describe('backfill activities heartbeat within the stages heartbeat timeout', ()
     });
     const outcome = await env.run(activities.waitForDailyRun, { workflowId: 'shop/2026-01-15' } as never);
     expect(outcome).toMatchObject({ status: 'COMPLETED' });
-    // Two polls of 400 ms in 50 ms beats: 16 beats; the old code beat once per poll (2).
+    // Two polls of 400 ms in 50 ms beats: 16 beats; beating once per poll would give 2.
     expect(times.length).toBeGreaterThanOrEqual(14);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     expect(Math.max(...gaps)).toBeLessThan(400);
@@ -69,7 +69,7 @@ describe('backfill activities heartbeat within the stages heartbeat timeout', ()
       to: '2026-01-15',
       nowUtc: '2026-03-01T00:00:00Z',
     } as never);
-    // One batch taking 300 ms: beats on the 50 ms timer; the old code beat once, after the batch.
+    // One batch taking 300 ms: beats on the 50 ms timer, not once after the batch.
     expect(times.length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -407,7 +407,7 @@ describe('runDmsStage', () => {
       false,
     ],
     [
-      // Transient (issue 13, defect 6): retried with the stage's backoff, bounded by its attempts.
+      // Transient: retried with the stage's backoff, bounded by its attempts.
       'a task in the wrong state',
       new InvalidResourceStateFault({ message: 'task is modifying', ...meta }),
       FailureType.AwsConcurrencyLimit,

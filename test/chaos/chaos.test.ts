@@ -6,7 +6,7 @@
  * replay it with `npx tsx test/support/chaos/sweep-seeds.ts --seeds <seed>` (which also runs many seeds).
  *
  * Then the crash-recovery bound: the worker is SIGKILLed while Glue jobs run, and the stages it was
- * running start their next attempt on a new worker within 45 s (issue 13; core/stage-defaults.ts).
+ * running start their next attempt on a new worker within 45 s (the heartbeat timeout and first retry of core/stage-defaults.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,10 +1,8 @@
 /**
  * A statement cancelled right after it was PICKED must never run (Redshift Data CancelStatement: the
- * statement ends ABORTED), and the statement after it must run exactly once. Found by running the same
- * calls against moto and the emulator side by side: the old statement lanes scheduled the execution
- * after the PICKED step's record save without looking whether a CancelStatement had ended the statement
- * meanwhile (a crash on the freed lane, or the next statement run twice). The statement executor that
- * replaced them checks in execute(); this test keeps it so (it failed on the lanes, 1 logged error).
+ * statement ends ABORTED), and the statement after it must run exactly once. The statement executor
+ * checks in execute() whether a CancelStatement ended the statement after its PICKED record was saved:
+ * an execution scheduled without that look crashes on the freed lane or runs the next statement twice.
  */
 import {
   CancelStatementCommand,

@@ -1,5 +1,5 @@
 /**
- * Issue 15, story 1 on the real local stack (local/local-stack.ts: dev server, emulator, worker), in
+ * A local world with history, on the real local stack (local/local-stack.ts: dev server, emulator, worker), in
  * a fresh data directory as the first `npm start` makes it: a past month runs out of the box, and a
  * date before the world fails at once with a message naming the dates that exist.
  */

@@ -212,7 +212,7 @@ describe.runIf(motoAvailable())('Glue activity on moto', () => {
       });
       const crawls = (await crawlsOf('silver-crawler')).slice(crawlsBefore.length);
       // Two crawls: the other one, then ours, started only after the other had ended (moto's crawl lasts
-      // 1 s; its ListCrawls gives no EndTime). The old code attached and started none of its own.
+      // 1 s; its ListCrawls gives no EndTime). Attaching to the other crawl would start none of our own.
       expect(crawls).toHaveLength(2);
       const [other, ours] = crawls.map((c) => c.StartTime!.getTime()).sort((x, y) => x - y);
       expect(ours! - other!).toBeGreaterThanOrEqual(900);

@@ -1,5 +1,5 @@
 /**
- * The local world (issue 15, story 1): on the first `npm start` its sources already have 400 days of
+ * The local world: on the first `npm start` its sources already have 400 days of
  * history, so any past range backfills; an existing data directory keeps the world it was made with.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
