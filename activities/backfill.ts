@@ -13,7 +13,7 @@ import type {
   WaitForDailyRunRequest,
 } from '../core/backfill-contracts';
 import { dateRange } from '../core/dates';
-import { invalidInput, requireDayEnded } from '../core/invalid-input';
+import { requireDayEnded, requirePipeline } from '../core/invalid-input';
 import type { PipelineSpec } from '../core/pipeline-spec';
 import { WAIT_HEARTBEAT_EVERY_MS } from '../core/stage-defaults';
 import type { RunStateStore } from './run-state';
@@ -48,13 +48,7 @@ export function createBackfillActivities(
   return {
     async describeBackfill(request: DescribeBackfillRequest): Promise<BackfillDescription> {
       // Everything that can be wrong with the request is found before the first S3 call.
-      const spec = deps.pipelines[request.pipeline];
-      if (!spec) {
-        throw invalidInput(
-          'pipeline',
-          `unknown pipeline "${request.pipeline}"; known: ${Object.keys(deps.pipelines).join(', ')}`,
-        );
-      }
+      const spec = requirePipeline(deps.pipelines, request.pipeline);
       for (const field of ['from', 'to'] as const) {
         requireDayEnded(field, request[field], spec.timeZone, request.nowUtc);
       }

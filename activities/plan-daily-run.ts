@@ -6,7 +6,7 @@ import type { PlanDailyRunRequest, RecordStageDoneRequest } from '../core/activi
 import { dailyRunId } from '../core/activity-contracts';
 import { logicalDateForScheduledTime } from '../core/dates';
 import type { Environment } from '../core/environment';
-import { invalidInput, requireDayEnded } from '../core/invalid-input';
+import { invalidInput, requireDayEnded, requirePipeline } from '../core/invalid-input';
 import { buildPlan, type Plan, type WarehouseSql } from '../core/plan';
 import type { PipelineSpec } from '../core/pipeline-spec';
 import type { RunState } from './run-state';
@@ -28,13 +28,7 @@ export function createPlanActivities(deps: PlanActivityDeps) {
 
   return {
     async planDailyRun(request: PlanDailyRunRequest): Promise<Plan> {
-      const spec = deps.pipelines[request.pipeline];
-      if (!spec) {
-        throw invalidInput(
-          'pipeline',
-          `unknown pipeline "${request.pipeline}"; known: ${Object.keys(deps.pipelines).join(', ')}`,
-        );
-      }
+      const spec = requirePipeline(deps.pipelines, request.pipeline);
       const logicalDate = resolveDate(request, spec);
       requireDayEnded('logicalDate', logicalDate, spec.timeZone, request.nowUtc);
       const unknownStages = (request.only ?? []).filter((id) => !spec.stages.some((s) => s.id === id));

@@ -3,7 +3,6 @@
  * merged in one transaction (core/sql/scd2-merge.ts says why that equals merging them one by one).
  * Everything wrong with the request is refused before any statement is planned, naming the field.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import {
   type DimensionMergeActivities,
   MAX_DIMENSION_MERGE_MEMBERS,
@@ -11,7 +10,7 @@ import {
 } from '../core/activity-contracts';
 import { addDays, isIsoDate } from '../core/dates';
 import { type Environment, warehouseTarget } from '../core/environment';
-import { FailureType } from '../core/errors';
+import { invalidInput, requirePipeline } from '../core/invalid-input';
 import { pollSettings, type WarehouseBatch, type WarehouseSql, warehouseBatchOf } from '../core/plan';
 import type { PipelineSpec, StageSpec } from '../core/pipeline-spec';
 import { dimensionMergeRunKey } from '../core/run-key';
@@ -22,15 +21,6 @@ export interface DimensionMergeActivityDeps {
   env: Environment;
   pipelines: Record<string, PipelineSpec>;
   sql: WarehouseSql;
-}
-
-function invalidInput(field: string, problem: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid input field "${field}": ${problem}`,
-    details: [{ field, problem }],
-  });
 }
 
 type Scd2Stage = Extract<StageSpec, { kind: 'scd2' }>;
@@ -115,13 +105,7 @@ export function createDimensionMergeActivities(deps: DimensionMergeActivityDeps)
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- an activity returns a promise
     async planDimensionMerge(request: PlanDimensionMergeRequest): Promise<RedshiftStageInput> {
-      const spec = deps.pipelines[request.pipeline];
-      if (!spec) {
-        throw invalidInput(
-          'pipeline',
-          `unknown pipeline "${request.pipeline}"; known: ${Object.keys(deps.pipelines).join(', ')}`,
-        );
-      }
+      const spec = requirePipeline(deps.pipelines, request.pipeline);
       const stage = scd2StageOf(spec, request.stageId);
       checkMembers(request);
       const batches: WarehouseBatch[] = [];

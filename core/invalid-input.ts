@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { dayWindowUtc } from './dates';
 import { FailureType } from './errors';
+import type { PipelineSpec } from './pipeline-spec';
 
 export function invalidInput(field: string, problem: string): ApplicationFailure {
   return ApplicationFailure.create({
@@ -28,4 +29,13 @@ export function requireDayEnded(field: string, date: string, timeZone: string, n
       `${date} has not ended yet in ${timeZone} (its data interval ends ${endUtc.toISOString()}); pick an earlier date`,
     );
   }
+}
+
+/** The spec of the pipeline a request names, or a refusal that lists the pipelines there are. */
+export function requirePipeline(pipelines: Record<string, PipelineSpec>, name: string): PipelineSpec {
+  const spec = pipelines[name];
+  if (!spec) {
+    throw invalidInput('pipeline', `unknown pipeline "${name}"; known: ${Object.keys(pipelines).join(', ')}`);
+  }
+  return spec;
 }
