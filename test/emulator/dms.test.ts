@@ -173,18 +173,50 @@ describe('DMS replication tasks', () => {
     ]);
   });
 
-  it('start-replication takes a CDC start position on a full-load-and-cdc task nowhere: InvalidParameterCombinationException', async () => {
+  // CdcStartPosition: "when you want a change data capture (CDC) operation to start". The task has
+  // loaded its tables on its first run: restarted at a position it captures from there, loading nothing.
+  it('start-replication at a CDC start position on a full-load-and-cdc task that ran: changes only, from there', async () => {
     const { RecoveryCheckpoint } = await describeTask('shop-cdc');
+    await start('shop-cdc', {
+      CdcStartPosition: RecoveryCheckpoint,
+      CdcStopPosition: 'commit_time:2024-01-03T23:00:00',
+    });
+    expect(await untilStatus('shop-cdc', ['stopped', 'failed'])).toMatchObject({ Status: 'stopped' });
+    expect(t.sources.dmsWindows.at(-1)).toMatchObject({
+      fromUtc: new Date('2024-01-02T23:00:00Z'),
+      toUtc: new Date('2024-01-03T23:00:00Z'),
+      fullLoad: false,
+    });
+  });
+
+  // The first run of a full-load-and-cdc task started at a CDC position: the load is as of that position,
+  // so load and captured changes meet there (the simulated source serves a past instant).
+  it('start-replication of a full-load-and-cdc task that never ran, at a CdcStartTime: a full load as of it, then changes', async () => {
+    await start('bulk-21', {
+      CdcStartTime: new Date('2024-01-01T23:00:00Z'),
+      CdcStopPosition: 'commit_time:2024-01-02T23:00:00',
+    });
+    expect(await untilStatus('bulk-21', ['stopped', 'failed'])).toMatchObject({
+      Status: 'stopped',
+      ReplicationTaskStats: { FullLoadProgressPercent: 100, TablesLoaded: 2 },
+    });
+    expect(t.sources.dmsWindows.at(-1)).toMatchObject({
+      fromUtc: new Date('2024-01-01T23:00:00Z'),
+      toUtc: new Date('2024-01-02T23:00:00Z'),
+      fullLoad: true,
+    });
+  });
+
+  it('a full-load task takes no CDC start position: InvalidParameterCombinationException', async () => {
     await expect(
-      start('shop-cdc', {
-        CdcStartPosition: RecoveryCheckpoint,
-        CdcStopPosition: 'commit_time:2024-01-03T23:00:00',
+      start('full-only', {
+        CdcStartTime: new Date('2024-01-01T23:00:00Z'),
+        CdcStopPosition: 'commit_time:2024-01-02T23:00:00',
       }),
     ).rejects.toMatchObject({
       name: 'InvalidParameterCombinationException',
-      message: expect.stringContaining('a cdc task (MigrationType cdc)'),
+      message: expect.stringContaining('a full-load task has none'),
     });
-    expect((await describeTask('shop-cdc')).Status).toBe('stopped');
   });
 
   // "To load all the tables again, and start capturing source changes, use reload-target."

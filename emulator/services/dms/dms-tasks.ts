@@ -193,9 +193,12 @@ export class DmsTasks {
   /**
    * [start, stop) of a new start, by StartReplicationTaskType as the API reference documents it
    * (botocore dms 2016-01-01 StartReplicationTaskMessage): a chosen CDC start (CdcStartPosition or
-   * CdcStartTime) goes with start-replication on a cdc task; resume-processing continues from the
-   * task's last stop and takes no position; reload-target loads the tables again and captures from
-   * then. A start without a position begins at the source's "now", never at an invented past instant.
+   * CdcStartTime, "when you want a change data capture (CDC) operation to start") goes with
+   * start-replication on a task that captures changes (cdc, full-load-and-cdc); resume-processing
+   * continues from the task's last stop and takes no position; reload-target loads the tables again
+   * and captures from then. A start without a position begins at the source's "now", never at an
+   * invented past instant. The simulated source can serve a full load as of a past instant, which a
+   * real database cannot: on AWS a first full load reads the tables as they are when it runs.
    */
   private windowOf(
     task: DmsTaskConfig,
@@ -220,19 +223,24 @@ export class DmsTasks {
           'to start from a chosen position use start-replication',
       );
     }
-    if (givenStart !== undefined && !cdcOnly) {
+    if (givenStart !== undefined && task.migrationType === 'full-load') {
       throw new AwsError(
         INVALID_COMBINATION,
-        `${task.id} is a ${task.migrationType} task: a CdcStartPosition or CdcStartTime applies to a cdc task (MigrationType cdc); ` +
-          `a ${task.migrationType} task loads the tables as they are now and captures changes from then`,
+        `${task.id} is a full-load task: a CdcStartPosition or CdcStartTime says where a CDC operation starts, ` +
+          'and a full-load task has none; use a cdc or full-load-and-cdc task',
       );
     }
+    // No window completed yet (a first start that failed loaded nothing the lake keeps).
+    const neverRan = record.checkpointMs === undefined;
     let fromMs: number;
     let fullLoad: boolean;
     switch (type) {
       case 'start-replication':
         fromMs = givenStart ?? this.ctx.clock.sourceNow();
-        fullLoad = !cdcOnly;
+        // A full-load-and-cdc task loads the tables on its first run, as of the point its CDC starts, so
+        // load and changes meet there; restarted at a chosen position it only captures (the tables were
+        // loaded). Restarted without one it loads them again as they are now, as reload-target does.
+        fullLoad = !cdcOnly && (neverRan || givenStart === undefined);
         break;
       case 'resume-processing':
         if (record.checkpointMs === undefined) {
