@@ -44,17 +44,20 @@ class ShopTimeline {
   snapshotAt(atMs: number): ShopSnapshot {
     const live = {} as { [T in ShopTable]: Map<string, ShopRows[T]> };
     for (const table of Object.keys(SHOP_TABLES) as ShopTable[]) live[table] = new Map();
-    for (const change of this.changesBetween(this.options.epochMs, atMs)) {
-      if (change.malformed) continue;
-      const rows = live[change.table] as Map<string, ShopRows[ShopTable]>;
-      const key = primaryKey(change.table, change.row);
-      if (change.op === 'D') rows.delete(key);
-      else rows.set(key, change.row);
+    for (const day of this.daysOverlapping(this.options.epochMs, atMs)) {
+      for (const change of day.changes) {
+        if (change.malformed || change.commitTs.getTime() >= atMs) continue;
+        const rows = live[change.table] as Map<string, ShopRows[ShopTable]>;
+        const key = primaryKey(change.table, change.row);
+        if (change.op === 'D') rows.delete(key);
+        else rows.set(key, change.row);
+      }
     }
     const snapshot = {} as ShopSnapshot;
     for (const table of Object.keys(live) as ShopTable[]) {
       const rows = [...(live[table] as Map<string, ShopRows[ShopTable]>).entries()];
-      rows.sort(([a], [b]) => a.localeCompare(b));
+      // Keys are zero-padded ASCII: code-unit order is key order, and far cheaper than localeCompare.
+      rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       (snapshot as Record<ShopTable, unknown[]>)[table] = rows.map(([, row]) => row);
     }
     return snapshot;
