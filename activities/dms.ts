@@ -9,8 +9,14 @@
  * - the task last stopped exactly where the previous date's window ended: resume-processing (it
  *   continues from the task's last stop and takes no position);
  * - otherwise (first window, a window extracted again, dates out of order): start-replication with the
- *   position, which DMS allows on a cdc task only. The first window starts at the day's start
- *   (CdcStartTime): a start without a position captures from now, after the day has ended.
+ *   position. The first window starts at the day's start (CdcStartTime): a start without a position
+ *   captures from now, after the day has ended.
+ *
+ * The task's migration type decides what a lake's first window holds: a full-load-and-cdc task's first
+ * start (start-replication on a task that never ran) loads every table first (`LOAD*.parquet`, Op 'I'
+ * with IncludeOpForFullLoad, in the folder of the window's date), so the lake knows every product and
+ * customer from its first date on; a cdc task captures that day's changes only. Every later window of
+ * either is changes only.
  *
  * Attach rules (the "run" is the task working on our stop position; its run id is the task ARN):
  * - this date's checkpoint exists from this generation or an earlier one not asking again: done;
@@ -54,6 +60,8 @@ export const DMS_STOP_WAIT_MS = 15 * 60_000;
  * 2016-01-01): a window waits for them, retrying, rather than calling the task someone else's.
  */
 const SETTLING_STATUSES = new Set(['creating', 'modifying', 'moving', 'testing']);
+/** Migration types whose tasks capture changes, so a window may start at a chosen CDC position. */
+const CAPTURING_TYPES = new Set(['cdc', 'full-load-and-cdc']);
 
 const dmsInputSchema = z.object({
   kind: z.literal('dms'),
@@ -229,14 +237,17 @@ export function createDmsActivities(clients: { dms: DatabaseMigrationServiceClie
       start: async () => {
         const before = seen;
         const how = windowStart(before, previous, input.windowStartUtc);
-        if (how.StartReplicationTaskType === 'start-replication' && before.MigrationType !== 'cdc') {
+        if (
+          how.StartReplicationTaskType === 'start-replication' &&
+          !CAPTURING_TYPES.has(before.MigrationType ?? '')
+        ) {
           throw detectedFailure(
             FailureType.InvalidConfig,
             subject(),
             `task is ${before.MigrationType ?? 'of an unknown migration type'}, but this window must start at ` +
-              `${how.CdcStartPosition ?? how.CdcStartTime?.toISOString()}, and DMS starts a chosen CDC position ` +
-              'only on a cdc task (StartReplicationTask, CdcStartPosition); point dms.tasks at a task created ' +
-              'with MigrationType cdc',
+              `${how.CdcStartPosition ?? how.CdcStartTime?.toISOString()}, and a chosen CDC start needs a task that ` +
+              'captures changes (StartReplicationTask, CdcStartPosition); point dms.tasks at a task created ' +
+              'with MigrationType full-load-and-cdc or cdc',
           );
         }
         try {

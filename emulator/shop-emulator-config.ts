@@ -69,9 +69,9 @@ export function buildShopEmulatorConfig(parameters: ShopEmulatorParameters): Emu
             // small ones, as a team sets CdcMaxBatchInterval on its S3 target endpoint.
             cdcMaxBatchInterval: 86_400,
             outputUri: lakeLayout.cdcRoot(bucket),
-            // CDC only: each window starts at a chosen position (the day's start, or the previous
-            // window's checkpoint), which DMS allows for cdc tasks only.
-            migrationType: 'cdc',
+            // The first window loads every table as of its start, then captures the day's changes;
+            // every later window captures changes only, from the previous window's stop.
+            migrationType: 'full-load-and-cdc',
           },
         ],
       },

@@ -224,12 +224,16 @@ describe('runDmsStage', () => {
     });
   });
 
-  it('refuses a start position on a task that is not cdc-only, before calling StartReplicationTask', async () => {
-    taskStates(task('ready', { MigrationType: 'full-load-and-cdc' }));
+  it('refuses a start position on a full-load task, which captures no changes, before calling StartReplicationTask', async () => {
+    taskStates(task('ready', { MigrationType: 'full-load' }));
     await expectFailure(harness().run(runDmsStage, input()), {
       type: FailureType.InvalidConfig,
       nonRetryable: true,
-      messageIncludes: ['task is full-load-and-cdc', 'MigrationType cdc', '2024-05-01T22:00:00.000Z'],
+      messageIncludes: [
+        'task is full-load',
+        'MigrationType full-load-and-cdc or cdc',
+        '2024-05-01T22:00:00.000Z',
+      ],
     });
     expect(dmsMock.commandCalls(StartReplicationTaskCommand)).toHaveLength(0);
   });

@@ -168,7 +168,7 @@ describe('config', () => {
     );
   });
 
-  it('builds the shop config: a cdc task, stable task ARN, every resource the pipeline uses', () => {
+  it('builds the shop config: a full-load-and-cdc task, stable task ARN, every resource the pipeline uses', () => {
     const config = buildShopEmulatorConfig({
       bucket: 'shop-lake',
       seed: 11,
@@ -176,7 +176,7 @@ describe('config', () => {
     });
     expect(config.dms.tasks[0]).toMatchObject({
       id: shopEmulatorNames.dmsTask,
-      migrationType: 'cdc',
+      migrationType: 'full-load-and-cdc',
       outputUri: 's3://shop-lake/bronze/cdc/',
       timeZone: 'Europe/Berlin',
       seed: 11,
