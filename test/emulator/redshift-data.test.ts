@@ -235,6 +235,23 @@ describe('Redshift Data: batches are one transaction', () => {
     );
   });
 
+  // DROP TABLE name [, ...] (https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_TABLE.html), as the
+  // SCD2 merge drops its temp tables.
+  it('drops several tables in one DROP TABLE, as Redshift does', async () => {
+    const { Id } = await t.clients.redshift.send(
+      new BatchExecuteStatementCommand({
+        ...target,
+        Sqls: [
+          'CREATE TEMP TABLE drop_a (k INTEGER)',
+          'CREATE TEMP TABLE drop_b (k INTEGER)',
+          'DROP TABLE "drop_a", drop_b',
+          'CREATE TEMP TABLE drop_a (k INTEGER)',
+        ],
+      }),
+    );
+    expect(await untilDone(Id!)).toMatchObject({ Status: 'FINISHED' });
+  });
+
   it('rolls everything back when one sub-statement fails: FAILED, the failing one FAILED, later ones ABORTED', async () => {
     const { Id } = await t.clients.redshift.send(
       new BatchExecuteStatementCommand({

@@ -12,6 +12,7 @@ import {
   serializationViolationMessage,
   type TrackedTransaction,
 } from './serializable-isolation';
+import { dropTableStatements } from './drop-tables';
 import { rewriteSql } from './sql-rewrite';
 import { type StatementRecord, type StatementsState, warehouseOf } from './statement-record';
 import { declaredTable, tableAccess } from './table-access';
@@ -195,7 +196,9 @@ export class StatementExecutor {
           this.model(record).touch(active.transaction, access);
           await this.prepareFolders(rewritten.s3Uris);
           active.executing = true;
-          const output = await active.connection.run(rewritten.sql);
+          const [first, ...more] = dropTableStatements(rewritten.sql);
+          let output = await active.connection.run(first!);
+          for (const next of more) output = await active.connection.run(next);
           active.executing = false;
           this.rememberDeclared(active, sub.sql);
           sub.hasResultSet = output.returnType === ResultReturnType.QUERY_RESULT;
