@@ -46,7 +46,7 @@ export interface PipelineActivities {
 
 /**
  * Most member dates one catch-up merge takes. Redshift runs a transaction as one BatchExecuteStatement
- * of at most 40 statements; a merge takes 20 at most (tables, classification, merge, statistics,
+ * of at most 40 statements; a merge takes 19 at most (tables, classification, merge, statistics,
  * ledger) plus 2 per member date (its staging table and its COPY), so 10 dates fit any dimension.
  */
 export const MAX_DIMENSION_MERGE_MEMBERS = 10;

@@ -54,9 +54,8 @@ import { SCD2_STATS_COUNT_COLUMNS } from './scd2-stats';
  * changes are newer than everything earlier members staged: the applied changes of all members, in
  * orderBy order, are the members' changes in date order, and one pass over them is the one-by-one
  * merge. A change that is not applied is older than the next member's first applied change, so the
- * version covering it is the same in the batch's final history as after its own member: replays and
- * late changes are told apart against the final history (the dimension's rows as this transaction
- * leaves them, from the current row's new end and the new versions).
+ * version covering it is the same in the history this merge leaves as after its own member: replays
+ * and late changes are told apart against that history.
  *
  * Set-based: the applied changes of a key, preceded by its current row, form an event sequence; each
  * event's effect depends only on the event before it (an upsert leaves the key live with its hash, a
@@ -172,7 +171,6 @@ class Scd2MergeBuilder {
         this.classifyChanges(),
         this.buildEvents(),
         this.buildVersions(),
-        this.markReplays(),
         this.insertStats(),
         ...(typeOneColumns(this.spec).length > 0 ? [this.overwriteTypeOne()] : []),
         this.closeCurrentRows(),
@@ -255,11 +253,15 @@ class Scd2MergeBuilder {
   }
 
   /**
-   * Valid changes of the pending members, deduplicated per (key, member, orderBy), with their kind:
-   * 'apply' when newer than the key's watermark as member i sees it (the stored one and every valid
-   * change of earlier members: `_md_before`, the newest change before it in (member, orderBy) order;
-   * changes of the same member before it are older anyway), 'late' otherwise (markReplays then finds
-   * the replays among them).
+   * Valid changes of the pending members, deduplicated per (key, member, orderBy), with their kind.
+   * 'apply': newer than the key's watermark as member i sees it, the stored one and every valid change
+   * of earlier members (`_md_before`: the newest change before it in (member, orderBy) order; changes
+   * of the same member before it are older anyway). Otherwise 'replay' or 'late', told apart by the
+   * state of the key at the change's time in the history this merge leaves: the last change applied in
+   * this merge at or before that time (`_md_after` counts them; a delete leaves the key absent, an
+   * upsert live with its tracked hash), or, when there is none, the stored version covering the time
+   * (`h`, at most one: intervals do not overlap). Its join condition must not mention `w`, or engines
+   * fall back to a nested-loop join.
    */
   private classifyChanges(): string {
     const { q, spec } = this;
@@ -288,14 +290,39 @@ class Scd2MergeBuilder {
     )}, r.${q('_md_ts')} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ${q('_md_before')} FROM (${ranked}) r WHERE r.${q(
       '_md_rank',
     )} = 1`;
-    const kind = `CASE WHEN (w.${q('last_change_at')} IS NULL OR k.${q('_md_ts')} > w.${q('last_change_at')}) AND (k.${q(
+    const applied = `CASE WHEN (w.${q('last_change_at')} IS NULL OR k.${q('_md_ts')} > w.${q('last_change_at')}) AND (k.${q(
       '_md_before',
-    )} IS NULL OR k.${q('_md_ts')} > k.${q('_md_before')}) THEN 'apply' ELSE 'late' END`;
-    return `CREATE TEMP TABLE ${q(this.temp.changes)} AS SELECT ${this.keyList('k')}, ${this.attributeList('k')}, k.${q(
+    )} IS NULL OR k.${q('_md_ts')} > k.${q('_md_before')}) THEN 1 ELSE 0 END`;
+    const flagged = `SELECT k.*, ${applied} AS ${q('_md_applied')} FROM (${kept}) k LEFT JOIN ${
+      this.watermarks
+    } w ON ${this.keysEqual('w', 'k')}`;
+    // At equal times the applied change comes first: it is part of the history at that time.
+    const counted = `SELECT f.*, SUM(f.${q('_md_applied')}) OVER (PARTITION BY ${this.keyList('f')} ORDER BY f.${q(
       '_md_ts',
-    )}, k.${q('_md_seq')}, k.${q('_md_op')}, k.${q('_md_hash')}, k.${q('_md_member')}, ${kind} AS ${q(
+    )}, f.${q('_md_applied')} DESC, f.${q('_md_member')} ROWS UNBOUNDED PRECEDING) AS ${q('_md_after')} FROM (${flagged}) f`;
+    const ofLastApplied = (column: string) =>
+      `MAX(CASE WHEN g.${q('_md_applied')} = 1 THEN g.${q(column)} END) OVER (PARTITION BY ${this.keyList('g')}, g.${q(
+        '_md_after',
+      )})`;
+    const stated = `SELECT g.*, ${ofLastApplied('_md_op')} AS ${q('_md_after_op')}, ${ofLastApplied('_md_hash')} AS ${q(
+      '_md_after_hash',
+    )} FROM (${counted}) g`;
+    const shownByThisMerge = `(c.${q('_md_op')} = 'D' AND c.${q('_md_after_op')} = 'D') OR (c.${q('_md_op')} <> 'D' AND c.${q(
+      '_md_after_op',
+    )} <> 'D' AND c.${q('_md_after_hash')} = c.${q('_md_hash')})`;
+    const shownByStoredRows = `(c.${q('_md_op')} = 'D' AND (h.${q('surrogate_key')} IS NULL OR h.${q(
+      'is_deleted',
+    )})) OR (c.${q('_md_op')} <> 'D' AND h.${q('surrogate_key')} IS NOT NULL AND NOT h.${q('is_deleted')} AND h.${q(
+      'row_hash',
+    )} = c.${q('_md_hash')})`;
+    const kind = `CASE WHEN c.${q('_md_applied')} = 1 THEN 'apply' WHEN c.${q('_md_after')} > 0 THEN CASE WHEN ${shownByThisMerge} THEN 'replay' ELSE 'late' END WHEN ${shownByStoredRows} THEN 'replay' ELSE 'late' END`;
+    return `CREATE TEMP TABLE ${q(this.temp.changes)} AS SELECT ${this.keyList('c')}, ${this.attributeList('c')}, c.${q(
+      '_md_ts',
+    )}, c.${q('_md_seq')}, c.${q('_md_op')}, c.${q('_md_hash')}, c.${q('_md_member')}, ${kind} AS ${q(
       '_md_kind',
-    )} FROM (${kept}) k LEFT JOIN ${this.watermarks} w ON ${this.keysEqual('w', 'k')} WHERE ${this.guard}`;
+    )} FROM (${stated}) c LEFT JOIN ${this.dimension} h ON ${this.keysEqual('h', 'c')} AND h.${q(
+      'valid_from',
+    )} <= c.${q('_md_ts')} AND c.${q('_md_ts')} < h.${q('valid_to')} WHERE ${this.guard}`;
   }
 
   /**
@@ -358,56 +385,6 @@ class Scd2MergeBuilder {
       ...previousValues,
       `LAG(y.${q('_md_hash')}) ${sequence} AS ${q('_md_prev_hash')}`,
     ].join(', ')} FROM (${perIsland}) y WHERE y.${q('_md_last')} = 1 AND ${this.guard}`;
-  }
-
-  /**
-   * The live versions of the final history with their tracked hash: the dimension's live rows (the
-   * current one ending where this merge closes it) and the new versions that are not deletes.
-   */
-  private liveVersions(): string {
-    const { q } = this;
-    const dimensionRows = `SELECT ${this.keyList('d')}, d.${q('valid_from')} AS ${q('_md_from')}, CASE WHEN d.${q(
-      'is_current',
-    )} THEN COALESCE(z.${q('_md_next_ts')}, d.${q('valid_to')}) ELSE d.${q('valid_to')} END AS ${q('_md_to')}, d.${q(
-      'row_hash',
-    )} AS ${q('_md_hash')} FROM ${this.dimension} d LEFT JOIN ${q(this.temp.versions)} z ON ${this.keysEqual(
-      'z',
-      'd',
-    )} AND d.${q('is_current')} AND z.${q('_md_island')} = 0 AND z.${q('_md_has_prior')} = 1 WHERE NOT d.${q(
-      'is_deleted',
-    )}`;
-    const newRows = `SELECT ${this.keyList('v')}, v.${q('_md_island_ts')}, COALESCE(v.${q('_md_next_ts')}, ${timestampLiteral(
-      this.dialect,
-      OPEN_VALID_TO,
-    )}), v.${q('_md_hash')} FROM ${q(this.temp.versions)} v WHERE v.${q('_md_island')} >= 1 AND NOT v.${q(
-      '_md_is_delete',
-    )}`;
-    return `${dimensionRows} UNION ALL ${newRows}`;
-  }
-
-  /**
-   * Changes not applied are replays when the final history shows them (see the header): an upsert
-   * whose tracked values are those of the live version covering its time, a delete at a time no live
-   * version covers. At most one live version covers a time, so each change matches at most once.
-   */
-  private markReplays(): string {
-    const { q } = this;
-    const changes = q(this.temp.changes);
-    const firstKey = q(this.spec.businessKey[0]!);
-    const replays = `SELECT ${this.keyList('c')}, c.${q('_md_member')}, c.${q('_md_ts')} FROM ${changes} c LEFT JOIN (${this.liveVersions()}) l ON ${this.keysEqual(
-      'l',
-      'c',
-    )} AND l.${q('_md_from')} <= c.${q('_md_ts')} AND c.${q('_md_ts')} < l.${q('_md_to')} WHERE c.${q(
-      '_md_kind',
-    )} = 'late' AND ((c.${q('_md_op')} = 'D' AND l.${firstKey} IS NULL) OR (c.${q('_md_op')} <> 'D' AND l.${q(
-      '_md_hash',
-    )} = c.${q('_md_hash')}))`;
-    return `UPDATE ${changes} SET ${q('_md_kind')} = 'replay' FROM (${replays}) r WHERE ${this.keysEqual(
-      changes,
-      'r',
-    )} AND ${changes}.${q('_md_member')} = r.${q('_md_member')} AND ${changes}.${q('_md_ts')} = r.${q(
-      '_md_ts',
-    )} AND ${changes}.${q('_md_kind')} = 'late' AND ${this.guard}`;
   }
 
   /** Islands >= 1 become rows; delete islands only under the tombstone policy. */
