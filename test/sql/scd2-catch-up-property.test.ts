@@ -106,8 +106,12 @@ interface Group {
 
 function groupArbitrary(size: number): fc.Arbitrary<Group> {
   return fc.record({
-    dates: fc.integer({ min: 1, max: MAX_DATES }),
-    splitAfter: fc.array(fc.boolean(), { minLength: MAX_DATES, maxLength: MAX_DATES }),
+    // Mostly several dates per merge: single-date merges are what scd2-property.test.ts checks.
+    dates: fc.integer({ min: 2, max: MAX_DATES }),
+    splitAfter: fc.array(
+      fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      { minLength: MAX_DATES, maxLength: MAX_DATES },
+    ),
     mergedAlone: fc.array(fc.nat(), { minLength: MAX_DATES, maxLength: MAX_DATES }),
     deletePolicy: fc.constantFrom('close' as const, 'tombstone' as const),
     lateArriving: fc.constantFrom('ignore' as const, 'quarantine' as const),
@@ -383,6 +387,7 @@ describe.each(ENGINES)('catch-up SCD2 merges equal one-by-one merges: $name', ({
         `(${cpuSeconds(process.cpuUsage(cpu)).toFixed(1)} CPU-s in this process); ${JSON.stringify(seen)}`,
     );
     // The histories exercised what this test is about.
+    expect(seen.multiDateMerges).toBeGreaterThan(0);
     expect(seen.late).toBeGreaterThan(0);
     expect(seen.replayed).toBeGreaterThan(0);
     expect(seen.closed).toBeGreaterThan(0);
