@@ -2,9 +2,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDimensionTablesSql, SCD2_STATS_COUNT_COLUMNS } from '../../core/sql';
 import type { DimensionSpecInput } from '../../core/warehouse-spec';
-import { type Row, type WarehouseEngine, createDuckDbEngine, createPostgresEngine } from './engines';
-import { type StagedMember, scd2MergeBatchStatements } from './scd2-harness';
-import { type SnapshotColumn, readTable } from './snapshots';
+import {
+  type Row,
+  type WarehouseEngine,
+  createDuckDbEngine,
+  createPostgresEngine,
+} from '../support/sql/engines';
+import { type StagedMember, scd2MergeBatchStatements } from '../support/sql/scd2-harness';
+import { type SnapshotColumn, readTable } from '../support/sql/snapshots';
 
 /**
  * Catch-up merges (several dates in one transaction) against merging the same dates one by one, on
