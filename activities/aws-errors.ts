@@ -7,7 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
 import { type AwsFailureDetails, FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
 
-export type AwsService = 'Glue' | 'EMR Serverless' | 'DMS' | 'AppFlow' | 'Redshift Data' | 'S3';
+export type AwsService = 'Glue' | 'EMR Serverless' | 'DMS' | 'AppFlow' | 'Redshift Data' | 'S3' | 'SNS';
 
 /** AWS error names (the `name` of an SDK v3 ServiceException, i.e. the error code) by meaning. */
 const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
@@ -94,6 +94,8 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   NoSuchKey: FailureType.AwsNotFound,
   NoSuchBucket: FailureType.AwsNotFound,
   NotFound: FailureType.AwsNotFound,
+  // SNS Publish to a topic that does not exist (sns/2010-03-31: NotFoundException, code NotFound).
+  NotFoundException: FailureType.AwsNotFound,
 
   // Permissions.
   AccessDenied: FailureType.AwsAccessDenied,
@@ -102,6 +104,8 @@ const ERROR_CODE_TABLE: Readonly<Record<string, FailureType>> = {
   S3AccessDeniedFault: FailureType.AwsAccessDenied,
   KMSAccessDeniedFault: FailureType.AwsAccessDenied,
   SNSNoAuthorizationFault: FailureType.AwsAccessDenied,
+  // SNS: no sns:Publish on the topic (code AuthorizationError).
+  AuthorizationErrorException: FailureType.AwsAccessDenied,
   UnauthorizedOperation: FailureType.AwsAccessDenied,
   UnrecognizedClientException: FailureType.AwsAccessDenied,
   InvalidClientTokenId: FailureType.AwsAccessDenied,

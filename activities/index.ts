@@ -9,6 +9,7 @@ import type { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { PipelineActivities } from '../core/activity-contracts';
 import { createAppFlowActivities } from './appflow';
 import { createDmsActivities } from './dms';
@@ -24,6 +25,8 @@ export interface AwsClients {
   dms: DatabaseMigrationServiceClient;
   appflow: AppflowClient;
   redshiftData: RedshiftDataClient;
+  /** Alerts (alerts.ts); not a stage client. */
+  sns: SNSClient;
 }
 
 type StageActivities = Pick<

@@ -100,6 +100,7 @@ function mockedActivities(plan: Plan, clock: ServerClock, testService: TestServi
     runGlueStage: runStage,
     runEmrServerlessStage: runStage,
     runRedshiftStage: runStage,
+    settleAlerts: () => Promise.resolve({ alerted: [], recovered: [], alreadyOpen: [] }),
   };
 }
 

@@ -2,6 +2,7 @@
  * The activities the workflows call, as types only: workflows import this (never activities/), and
  * activities/ implements it. Keeps the one-way arrows of the architecture.
  */
+import type { SettleAlertsRequest, SettleAlertsResult } from './alerts';
 import type { Plan } from './plan';
 import type {
   AppFlowStageInput,
@@ -42,6 +43,8 @@ export interface PipelineActivities {
   runGlueStage(input: GlueStageInput): Promise<StageResult>;
   runEmrServerlessStage(input: EmrServerlessStageInput): Promise<StageResult>;
   runRedshiftStage(input: RedshiftStageInput): Promise<StageResult>;
+  /** Publishes new alerts and recoveries of a run's end (activities/alerts.ts). */
+  settleAlerts(request: SettleAlertsRequest): Promise<SettleAlertsResult>;
 }
 
 /**

@@ -46,6 +46,22 @@ export const environmentSchema = z.object({
     /** Logical flow name -> AppFlow flow name. */
     flows: z.record(z.string(), nonEmpty),
   }),
+  /**
+   * Where failed runs, backfills with failed dates and `warn` quality checks are alerted (and their
+   * recoveries): an SNS topic. Unset: no alerts (the worker says so at start).
+   */
+  alerts: z
+    .object({
+      topicArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+          'use an SNS topic ARN such as arn:aws:sns:eu-central-1:123456789012:medallion-alerts',
+        ),
+      /** Base URL of the Temporal UI the messages link runs to, e.g. https://temporal.example.com. */
+      temporalUiUrl: z.url('use the Temporal UI base URL, e.g. http://127.0.0.1:8233').optional(),
+    })
+    .optional(),
   warehouse: z
     .object({
       /** SQL dialect of the warehouse: 'redshift' on AWS, 'duckdb' on the local emulator. */

@@ -13,6 +13,8 @@
  *   _medallion/dms/<task>/<D>.json                           DMS checkpoint after the window of D
  *   _medallion/runs/<pipeline>/<D>/generations.json          which run chain ran which generation
  *   _medallion/runs/<pipeline>/<D>/stages/<stage>.json       StageResult of each finished stage
+ *   _medallion/alerts/<pipeline>/<scope>/<cause>.json        an alert published and not recovered yet
+ *                                                            (scope: a date, or backfill/<from>..<to>)
  *   _medallion/copy-manifests/<pipeline>/<D>/<stage>/<batch>.manifest
  *                                                            the part files a Redshift COPY loads
  */
@@ -49,6 +51,8 @@ export const lakeLayout = {
   dmsCheckpoints: (bucket: string, task: string) => s3Uri(bucket, `_medallion/dms/${task}/`),
   runState: (bucket: string, pipeline: string, logicalDate: string) =>
     s3Uri(bucket, `_medallion/runs/${pipeline}/${logicalDate}/`),
+  alerts: (bucket: string, pipeline: string, scope: string) =>
+    s3Uri(bucket, `_medallion/alerts/${pipeline}/${scope}/`),
   copyManifest: (bucket: string, pipeline: string, logicalDate: string, stageId: string, batchId: string) =>
     s3Uri(bucket, `_medallion/copy-manifests/${pipeline}/${logicalDate}/${stageId}/${batchId}.manifest`),
 } as const;

@@ -26,6 +26,8 @@ export interface StageReport {
   error?: string;
   /** The stage's data-quality checks, evaluated on its latest attempt (absent when it declares none). */
   checks?: CheckOutcome[];
+  /** The failure's type (`AwsJobFailed`, `Timeout`, ...), as alerts name it. */
+  errorClass?: string;
 }
 
 /**

@@ -134,6 +134,18 @@ const appflowFlowSchema = z.object({
     .prefault({}),
 });
 
+const snsTopicSchema = z.object({
+  /** The topic name; a name ending in .fifo is a FIFO topic. */
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+      'use 1-256 letters, digits, - or _ (a FIFO topic ends in .fifo)',
+    ),
+  /** FIFO topics: deduplicate by a hash of the message when no MessageDeduplicationId is given. */
+  contentBasedDeduplication: z.boolean().default(false),
+});
+
 const redshiftDatabasesSchema = z.array(z.string().min(1)).min(1, 'list at least one database');
 
 const redshiftSchema = z.object({
@@ -174,6 +186,7 @@ export const emulatorConfigSchema = z
     dms: z.object({ tasks: z.array(dmsTaskSchema).default([]) }).prefault({}),
     appflow: z.object({ flows: z.array(appflowFlowSchema).default([]) }).prefault({}),
     redshift: redshiftSchema.prefault({}),
+    sns: z.object({ topics: z.array(snsTopicSchema).default([]) }).prefault({}),
     /** Applied when the data directory is new; later starts keep the script the directory holds. */
     script: scriptSchema.prefault({}),
   })
@@ -218,6 +231,11 @@ export const emulatorConfigSchema = z
       'workgroup',
     );
     unique(
+      ['sns', 'topics'],
+      config.sns.topics.map((t) => t.name),
+      'topic name',
+    );
+    unique(
       ['redshift', 'clusters'],
       config.redshift.clusters.map((c) => c.identifier),
       'cluster',
@@ -241,6 +259,11 @@ export type EmrApplicationConfig = EmulatorConfig['emrServerless']['applications
 export type DmsTaskConfig = EmulatorConfig['dms']['tasks'][number];
 export type AppFlowFlowConfig = EmulatorConfig['appflow']['flows'][number];
 export type TimingConfig = EmulatorConfig['timing'];
+
+/** The ARN of an emulated SNS topic. */
+export function snsTopicArn(config: Pick<EmulatorConfig, 'region' | 'accountId'>, name: string): string {
+  return `arn:aws:sns:${config.region}:${config.accountId}:${name}`;
+}
 
 /** Validates a config; throws ConfigError listing every bad field by path and how to fix it. */
 export function parseEmulatorConfig(input: unknown, source = 'emulator config'): EmulatorConfig {

@@ -28,6 +28,7 @@ export const shopEmulatorNames = {
   workgroup: 'medallion',
   database: 'shop',
   redshiftCopyRoleArn: 'arn:aws:iam::123456789012:role/medallion-redshift-copy',
+  alertsTopic: 'medallion-alerts',
 } as const;
 
 /** The emulator config for the example `shop` pipeline. The DMS task ARN is `config.dms.tasks[0].arn`. */
@@ -77,6 +78,7 @@ export function buildShopEmulatorConfig(parameters: ShopEmulatorParameters): Emu
       },
       appflow: { flows: [{ name: names.crmFlow, object: names.crmObject, bucket, seed }] },
       redshift: { workgroups: [{ name: names.workgroup, databases: [names.database] }] },
+      sns: { topics: [{ name: names.alertsTopic }] },
     },
     'shop emulator config',
   );

@@ -26,6 +26,7 @@ import { createEmrServerlessService } from './services/emr-serverless/emr-server
 import { createGlueService } from './services/glue/glue-service';
 import { createRedshiftDataService } from './services/redshift-data/redshift-data-service';
 import { createS3Service } from './services/s3/s3-service';
+import { createSnsService, type SnsMessages } from './services/sns/sns-service';
 import type { EmulatedService, ServiceContext } from './services/service-context';
 import { createShopSimulator } from './sources/shop-simulator';
 import type { SourceSimulator } from './sources/source-api';
@@ -51,6 +52,8 @@ export interface RunningEmulator {
   dataDir: string;
   config: EmulatorConfig;
   admin: EmulatorAdmin;
+  /** What SNS Publish accepted (the emulator delivers to no subscriber): the local alerts. */
+  sns: SnsMessages;
   /** Stops accepting calls, lets in-flight work settle, saves state. Runs resume on the next start. */
   stop(): Promise<void>;
 }
@@ -119,12 +122,16 @@ async function boot(
     await createAppFlowService(ctx),
     await createRedshiftDataService(ctx),
   ];
+  const snsService = await createSnsService(ctx);
+  services.push(snsService);
   const admin = createEmulatorAdmin(script, calls, () => services.forEach((s) => s.sourceClockChanged?.()));
   let endpoint = '';
   const { server, endpoint: url } = await listen(
     {
       services: new Map<string, ServiceHandler>(services.map((s) => [s.signingName, s.handler])),
-      admin: adminHandler(admin, () => ({ endpoint, dataDir })),
+      admin: adminHandler(admin, () => ({ endpoint, dataDir }), {
+        'GET sns/messages': (_body, query) => snsService.sns.messages(query.get('topic') ?? undefined),
+      }),
       log,
       track: (task) => work.start(task),
     },
@@ -139,6 +146,7 @@ async function boot(
     dataDir,
     config,
     admin,
+    sns: snsService.sns,
     stop: () =>
       (stopping ??= (async () => {
         await close(server);

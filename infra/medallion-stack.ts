@@ -15,6 +15,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as redshiftserverless from 'aws-cdk-lib/aws-redshiftserverless';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { workerStatements } from './worker-policy';
 
@@ -30,6 +32,8 @@ export interface MedallionStackProps extends StackProps {
   /** Subnets and security groups of the Redshift workgroup (default: the account's default VPC). */
   redshiftSubnetIds?: string[];
   redshiftSecurityGroupIds?: string[];
+  /** E-mail addresses subscribed to the alerts topic (each confirms its subscription once). */
+  alertEmails?: string[];
 }
 
 /** EMR release with Spark 3.5, the Spark that Glue 5.0 runs too (one sql_runner.py for both). */
@@ -171,6 +175,16 @@ export class MedallionStack extends Stack {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [lake.bucketArn] }),
     );
 
+    // Failed runs, backfills with failed dates, warn checks and their recoveries (activities/alerts.ts).
+    // Standard, not FIFO: e-mail and HTTPS subscriptions (and AWS Chatbot) take standard topics only.
+    const alertsTopic = new sns.Topic(this, 'Alerts', {
+      displayName: 'medallion alerts',
+      enforceSSL: true,
+    });
+    for (const email of props.alertEmails ?? []) {
+      alertsTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
     // The worker: exactly what the activities call (infra/worker-policy.ts; test/production/infra-worker-policy.test.ts checks it).
     this.workerRole = new iam.Role(this, 'WorkerRole', {
       assumedBy: props.workerPrincipal ?? new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -190,6 +204,7 @@ export class MedallionStack extends Stack {
       dmsTaskArns: Object.values(props.dmsTasks),
       appflowFlowArns: flowArns,
       redshiftWorkgroupArn: workgroup.attrWorkgroupWorkgroupArn,
+      alertsTopicArn: alertsTopic.topicArn,
     })) {
       this.workerRole.addToPolicy(statement);
     }
@@ -213,6 +228,7 @@ export class MedallionStack extends Stack {
       dmsTargetRole.roleArn,
       "ServiceAccessRoleArn of the team's DMS S3 target endpoint",
     );
+    output('AlertsTopicArn', alertsTopic.topicArn, 'environment.alerts.topicArn');
     output('WorkerRoleArn', this.workerRole.roleArn, 'the role the worker runs as');
   }
 }

@@ -21,6 +21,7 @@ const REQUIRED = [
   'RedshiftDatabase',
   'RedshiftWorkgroupName',
   'RedshiftCopyRoleArn',
+  'AlertsTopicArn',
 ] as const;
 
 export type StackOutputs = Record<(typeof REQUIRED)[number], string>;
@@ -29,6 +30,8 @@ export interface RenderOptions {
   /** The environment's name for people (`prod`, `staging`). */
   name?: string;
   temporalAddress?: string;
+  /** The Temporal UI's base URL, which alert messages link runs to. */
+  temporalUiUrl?: string;
 }
 
 export function workerConfigFromOutputs(
@@ -60,6 +63,10 @@ export function workerConfigFromOutputs(
       },
       dms: { tasks: JSON.parse(o.DmsTasks) as Record<string, string> },
       appflow: { flows: JSON.parse(o.AppflowFlows) as Record<string, string> },
+      alerts: {
+        topicArn: o.AlertsTopicArn,
+        ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
+      },
       warehouse: {
         dialect: 'redshift',
         database: o.RedshiftDatabase,
@@ -90,7 +97,10 @@ function main(): void {
       `${file} has no outputs of a stack ${name ?? ''}; name the stack: ${Object.keys(all).join(', ')}`,
     );
   process.stdout.write(
-    renderWorkerConfigYaml(outputs, { name: process.env.MEDALLION_ENVIRONMENT ?? 'prod' }),
+    renderWorkerConfigYaml(outputs, {
+      name: process.env.MEDALLION_ENVIRONMENT ?? 'prod',
+      ...(process.env.MEDALLION_TEMPORAL_UI_URL ? { temporalUiUrl: process.env.MEDALLION_TEMPORAL_UI_URL } : {}),
+    }),
   );
 }
 

@@ -15,6 +15,7 @@ export interface WorkerResources {
   dmsTaskArns: string[];
   appflowFlowArns: string[];
   redshiftWorkgroupArn: string;
+  alertsTopicArn: string;
 }
 
 function allow(actions: string[], resources: string[], conditions?: Record<string, unknown>) {
@@ -76,5 +77,8 @@ export function workerStatements(r: WorkerResources): iam.PolicyStatement[] {
       ['*'],
       { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
     ),
+
+    // Alerts of failed runs and their recoveries (activities/alerts.ts), to this stack's topic only.
+    allow(['sns:Publish'], [r.alertsTopicArn]),
   ];
 }

@@ -3,13 +3,15 @@
  * (emulator/shop-emulator-config.ts names its resources), whose Redshift runs on DuckDB.
  */
 import type { Environment } from '../core/environment';
-import type { EmulatorConfig } from '../emulator/emulator-config';
+import { type EmulatorConfig, snsTopicArn } from '../emulator/emulator-config';
 import { shopEmulatorNames } from '../emulator/shop-emulator-config';
 
 export function localEnvironment(
   endpoint: string,
   emulator: EmulatorConfig,
   lakeBucket: string,
+  /** The local Temporal UI, which alert messages link runs to. */
+  temporalUiUrl?: string,
 ): Environment {
   const names = shopEmulatorNames;
   const task = emulator.dms.tasks.find((t) => t.id === names.dmsTask);
@@ -28,6 +30,11 @@ export function localEnvironment(
       entryPoint: `s3://${lakeBucket}/_medallion/jobs/sql_runner.py`,
     },
     dms: { tasks: { shop_cdc: task.arn } },
+    // Alerts go to the emulator's topic; `medallion alerts` lists what was published.
+    alerts: {
+      topicArn: snsTopicArn(emulator, names.alertsTopic),
+      ...(temporalUiUrl ? { temporalUiUrl } : {}),
+    },
     appflow: { flows: { crm_accounts: names.crmFlow } },
     // The same Redshift SQL as on AWS (COPY from a manifest by position included): the emulator runs it.
     warehouse: {

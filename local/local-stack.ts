@@ -72,13 +72,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => emulator.stop());
     say(
-      `AWS emulator: ${emulator.endpoint} (S3, Glue, EMR Serverless, DMS, AppFlow, Redshift Data on DuckDB)`,
+      `AWS emulator: ${emulator.endpoint} (S3, Glue, EMR Serverless, DMS, AppFlow, Redshift Data on DuckDB, SNS)`,
     );
 
     const config = parseWorkerConfig(
       {
         temporal: { address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', taskQueue: 'medallion' },
-        environment: localEnvironment(emulator.endpoint, emulator.config, world.bucket),
+        environment: localEnvironment(emulator.endpoint, emulator.config, world.bucket, uiUrl),
       },
       'local defaults',
     );

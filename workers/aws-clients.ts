@@ -10,6 +10,7 @@ import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { type Environment, warehouseTarget } from '../core/environment';
 import { type WarehouseQuery, warehouseQuery } from '../activities/warehouse-query';
 import type { AwsClients } from '../activities';
@@ -40,6 +41,8 @@ export function buildAwsClients(environment: Environment, env: NodeJS.ProcessEnv
     dms: withoutSdkRetryFor(new DatabaseMigrationServiceClient(common), NON_IDEMPOTENT_START_COMMANDS.dms),
     appflow: new AppflowClient(common),
     redshiftData: new RedshiftDataClient(common),
+    // Publish is not idempotent on a standard topic: the alert activity's own retry decides (alerts.ts).
+    sns: new SNSClient({ ...common, maxAttempts: 1 }),
   };
 }
 

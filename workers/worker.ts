@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { S3AlertLog } from '../activities/alert-log';
+import { type AlertActivities, createAlertActivities } from '../activities/alerts';
 import { recordingStageDone, type StageActivities } from '../activities/stage-done-markers';
 import { createBackfillActivities } from '../activities/backfill';
 import { createPlanActivities } from '../activities/plan-daily-run';
@@ -17,6 +19,7 @@ import { warehouseSql } from '../core/warehouse-statements';
 import { loadPipelines } from '../pipelines/registry';
 import { buildAwsClients } from './aws-clients';
 import type { WorkerConfig } from './config';
+import { logger } from './logger';
 import { ensureSearchAttributes } from './search-attributes';
 import { connectionOptions } from './temporal-connection';
 import { WORKFLOWS_PATH } from './workflow-bundle';
@@ -59,11 +62,26 @@ export function buildActivities(
   const clients = metrics ? countingAwsCalls(built, metrics) : built;
   const runState = new RunStateStore(clients.s3, config.environment.lakeBucket);
   const stages = createActivities(clients);
+  const { environment } = config;
+  const alerts = createAlertActivities({
+    sns: clients.sns,
+    log: new S3AlertLog(clients.s3, environment.lakeBucket),
+    ...(environment.alerts
+      ? {
+          settings: {
+            topicArn: environment.alerts.topicArn,
+            environment: environment.name,
+            ...(environment.alerts.temporalUiUrl ? { temporalUiUrl: environment.alerts.temporalUiUrl } : {}),
+          },
+        }
+      : {}),
+  });
   return assembleActivities(
     metrics ? measuringStages(stages, metrics) : stages,
     runState,
-    config.environment,
+    environment,
     pipelines,
+    alerts,
   );
 }
 
@@ -73,6 +91,7 @@ export function assembleActivities<S extends StageActivities>(
   runState: RunState,
   environment: Environment,
   pipelines: Record<string, PipelineSpec>,
+  alerts: AlertActivities,
 ) {
   const planning = createPlanActivities({ env: environment, pipelines, sql: warehouseSql, runState });
   return {
@@ -80,6 +99,7 @@ export function assembleActivities<S extends StageActivities>(
     ...planning,
     ...createBackfillActivities({ pipelines, runState }),
     ...createDimensionMergeActivities({ env: environment, pipelines, sql: warehouseSql }),
+    ...alerts,
   };
 }
 
@@ -102,6 +122,9 @@ export async function createMedallionWorker(
     await client.close();
   }
   const connection = await NativeConnection.connect(options);
+  if (!config.environment.alerts) {
+    logger.warn('alerts are off: set environment.alerts.topicArn (an SNS topic) to be told of failed runs');
+  }
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -42,6 +42,11 @@ export function takeBackfillChildFlags(raw: unknown): {
   };
 }
 
+/** Whether a backfill started this run (it passes its run chain); the input is not checked here. */
+export function startedByBackfill(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as BackfillChildFlags).runChain !== undefined;
+}
+
 function invalidFlag(field: string, problem: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: FailureType.InvalidInput,

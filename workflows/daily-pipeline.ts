@@ -11,11 +11,13 @@ import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { Plan, PlannedStage } from '../core/plan';
 import type { DailyRunReport } from '../core/run-report';
 import { scheduledStartTimeKey } from '../core/search-attributes';
-import { type BackfillChildFlags, takeBackfillChildFlags } from './backfill-child-flag';
+import { type BackfillChildFlags, startedByBackfill, takeBackfillChildFlags } from './backfill-child-flag';
 import type { DailyPipelineInput } from '../core/daily-contracts';
 import { validateDailyInput } from './daily-input';
 import { DailyRunView } from './daily-run-view';
+import { failureClass, describeFailure } from './failure-text';
 import { type DagCallbacks, runDag } from './run-dag';
+import { dailyAlertRequest, PLAN_STAGE, sendAlerts } from './run-alerts';
 import { StageAttempts } from './stage-attempts';
 
 export { progressQuery } from './daily-run-view';
@@ -37,8 +39,11 @@ export async function dailyPipeline(
 ): Promise<DailyRunReport> {
   const raw = rawInput as Partial<DailyPipelineInput> | undefined;
   const view = new DailyRunView(String(raw?.pipeline ?? ''), stringOrUndefined(raw?.logicalDate));
-  const plan = await planned(rawInput).catch((error: unknown) => {
+  // A backfill sends one alert for its failed dates at its end; its runs only send recoveries.
+  const alertNew = !startedByBackfill(rawInput);
+  const plan = await planned(rawInput).catch(async (error: unknown) => {
     if (isRejection(error)) view.rejected();
+    else if (alertNew) await alertPlanningFailed(view.report.pipeline, view.report.logicalDate, error);
     throw error;
   });
   // Started by a backfill: SCD2 merges (and what depends on them) wait for its dimension lane (rule 9).
@@ -71,7 +76,27 @@ export async function dailyPipeline(
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the SDK's own CancelledFailure
     throw cancellation;
   }
+  view.conclude();
+  await sendAlerts(dailyAlertRequest(view.report, alertNew));
   return view.finish();
+}
+
+/**
+ * Planning failed for a reason other than the input (S3 unreachable, access denied, a bad config):
+ * nothing ran, and the scheduled run that should have run the day needs a person. Without an
+ * explicit date the day is not known yet; the scope is then the scheduled slot.
+ */
+async function alertPlanningFailed(pipeline: string, logicalDate: string, error: unknown): Promise<void> {
+  const slot = workflowInfo().typedSearchAttributes.get(scheduledStartTimeKey);
+  const scope = logicalDate || `scheduled/${(slot ?? new Date()).toISOString().replace(/[:.]/g, '-')}`;
+  await sendAlerts({
+    pipeline: pipeline || 'unknown-pipeline',
+    scope,
+    causes: [
+      { kind: 'failed', stage: PLAN_STAGE, errorClass: failureClass(error), message: describeFailure(error) },
+    ],
+    healthy: [],
+  });
 }
 
 /** Checks the input and plans the day; a backfill's flags come off the input first. */

@@ -21,7 +21,7 @@ import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-rep
 import { searchAttributeKeys } from '../core/search-attributes';
 import type { StageResult } from '../core/stage-io';
 import { deferredStageReport } from './backfill-child-flag';
-import { describeFailure } from './failure-text';
+import { describeFailure, failureClass, failureConsoleUrl } from './failure-text';
 import { renderProgress } from './progress-text';
 import { workflowNowMs } from './workflow-clock';
 
@@ -67,6 +67,7 @@ export class DailyRunView {
     const stage = this.stage(id);
     Object.assign(stage, { status: 'running', attempt, startedAt: new Date().toISOString() });
     delete stage.error;
+    delete stage.errorClass;
     delete stage.finishedAt;
     this.publish();
   }
@@ -78,9 +79,12 @@ export class DailyRunView {
   }
 
   failed(id: string, error: unknown): void {
+    const consoleUrl = failureConsoleUrl(error);
     Object.assign(this.stage(id), {
       status: 'failed',
       error: describeFailure(error),
+      errorClass: failureClass(error),
+      ...(consoleUrl ? { consoleUrl } : {}),
       finishedAt: new Date().toISOString(),
     });
     this.publish();
@@ -96,6 +100,7 @@ export class DailyRunView {
       const stage = this.stage(id);
       stage.status = 'pending';
       delete stage.error;
+      delete stage.errorClass;
       delete stage.finishedAt;
     }
     this.publish();
@@ -109,14 +114,20 @@ export class DailyRunView {
     this.upsertNow();
   }
 
-  /** The end of the run: its report, or the PipelineFailed failure that carries it. */
-  finish(): DailyRunReport {
-    const failed = this.report.stages.filter((s) => s.status === 'failed');
+  /** The run's outcome, shown (status, totals) before what is left to do at its end (alerts). */
+  conclude(): void {
+    const failed = this.report.stages.some((s) => s.status === 'failed');
     const deferred = this.report.stages.some((s) => s.details?.deferredTo !== undefined);
-    this.report.status = failed.length > 0 ? 'failed' : deferred ? 'awaiting-merge' : 'succeeded';
+    this.report.status = failed ? 'failed' : deferred ? 'awaiting-merge' : 'succeeded';
     this.report.totals = totalsOf(this.report.stages);
     this.publish();
     this.upsertNow();
+  }
+
+  /** The end of the run: its report, or the PipelineFailed failure that carries it. */
+  finish(): DailyRunReport {
+    if (this.report.status === 'running') this.conclude();
+    const failed = this.report.stages.filter((s) => s.status === 'failed');
     if (failed.length > 0) {
       throw ApplicationFailure.create({
         type: 'PipelineFailed',

@@ -13,3 +13,24 @@ export function describeFailure(error: unknown): string {
   if (current instanceof TemporalFailure) return current.message;
   return current instanceof Error ? current.message : String(current);
 }
+
+/**
+ * The class of a stage failure, as alerts name it: the ApplicationFailure type of the cause (an AWS
+ * failure type, `DataQualityFailed`, ...), `Timeout` for a timeout, else the error's name.
+ */
+export function failureClass(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (current instanceof TimeoutFailure) return 'Timeout';
+  if (current instanceof ApplicationFailure) return current.type ?? 'ApplicationFailure';
+  return current instanceof Error ? current.name : 'Error';
+}
+
+/** The AWS console link an AWS failure carries (AwsFailureDetails.consoleUrl), if any. */
+export function failureConsoleUrl(error: unknown): string | undefined {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (!(current instanceof ApplicationFailure)) return undefined;
+  const details = current.details?.[0] as { consoleUrl?: unknown } | undefined;
+  return typeof details?.consoleUrl === 'string' ? details.consoleUrl : undefined;
+}

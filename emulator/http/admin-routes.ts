@@ -12,7 +12,7 @@ interface AdminRequest {
   body: Buffer;
 }
 
-type AdminRoute = (body: unknown, query: URLSearchParams) => unknown;
+export type AdminRoute = (body: unknown, query: URLSearchParams) => unknown;
 
 /**
  * The admin API over HTTP (JSON, never routed as AWS):
@@ -27,12 +27,16 @@ type AdminRoute = (body: unknown, query: URLSearchParams) => unknown;
  *   POST   /_emulator/script/latencies        { operation, ms }
  *   PUT    /_emulator/source-clock            { at: ISO-8601 | null }
  *   GET    /_emulator/start-calls?service=&operation=&resource=&outcome=
+ *   GET    /_emulator/sns/messages?topic=<arn>     what SNS Publish accepted, oldest first
  */
 export function adminHandler(
   admin: EmulatorAdmin,
   info: () => { endpoint: string; dataDir: string },
+  /** Routes of the services' own ("GET sns/messages"). */
+  serviceRoutes: Record<string, AdminRoute> = {},
 ): (request: AdminRequest) => Promise<AwsResponse> {
   const routes: Record<string, AdminRoute> = {
+    ...serviceRoutes,
     'GET health': () => ({ ok: true, ...info() }),
     'GET script': () => admin.script(),
     'DELETE script': () => admin.resetScript(),

@@ -32,6 +32,8 @@ function resolve(value: unknown): string {
       'AWS::URLSuffix': 'amazonaws.com',
     };
     if (pseudo[ref]) return pseudo[ref];
+    // Ref of a topic is its ARN (AWS::SNS::Topic return values).
+    if (resources[ref]?.Type === 'AWS::SNS::Topic') return `arn:aws:sns:${REGION}:${ACCOUNT}:${ref}`;
     const props = resources[ref]?.Properties ?? {};
     const named = props.Name ?? props.WorkgroupName ?? props.NamespaceName;
     return typeof named === 'string' ? named : `${ref.toLowerCase()}-physical`;
@@ -90,7 +92,9 @@ describe('infra/render-config.ts', () => {
         workgroupName: 'medallion',
         copyRoleArn: outputs.RedshiftCopyRoleArn,
       },
+      alerts: { topicArn: outputs.AlertsTopicArn },
     });
+    expect(environment.alerts?.topicArn).toMatch(/^arn:aws:sns:eu-central-1:123456789012:Alerts/);
     expect(environment.emrServerless.entryPoint).toMatch(/^s3:\/\/.+\.py$/);
   });
 

@@ -77,6 +77,22 @@ describe('the medallion stack', () => {
     });
   });
 
+  it('has a standard SNS topic for alerts, TLS-only, that the worker may publish to', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'medallion alerts' });
+    const topics = template.findResources('AWS::SNS::Topic');
+    expect(Object.values(topics).map((t) => (t.Properties as { FifoTopic?: boolean }).FifoTopic)).toEqual([
+      undefined,
+    ]);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasOutput('AlertsTopicArn', { Value: { Ref: Object.keys(topics)[0] } });
+  });
+
   it('gives each job the role of its service', () => {
     for (const service of ['glue', 'emr-serverless', 'dms']) {
       template.hasResourceProperties('AWS::IAM::Role', {

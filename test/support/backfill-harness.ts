@@ -8,7 +8,7 @@ import { awsTestEnvironment } from './aws-test-environment';
 import type { StageInput, StageResult } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
-import { succeeded } from './mock-activities';
+import { noAlerts, succeeded } from './mock-activities';
 import type { MemoryRunState } from './memory-run-state';
 
 export const shop = loadPipelines().shop!;
@@ -112,5 +112,6 @@ export function backfillTestActivities(
     ...createBackfillActivities({ pipelines: { shop }, runState: store, attachPollMs: 50 }),
     ...createDimensionMergeActivities({ env: awsTestEnvironment, pipelines: { shop }, sql: warehouseSql }),
     ...stages,
+    ...noAlerts,
   };
 }

@@ -7,6 +7,7 @@ import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { EmulatorConfigInput } from '../../emulator/emulator-config';
 import type { RunJobManifest } from '../../emulator/jobs/job-runner-api';
 import type { SourceSimulator } from '../../emulator/sources/source-api';
@@ -33,6 +34,7 @@ export function sdkClients(endpoint: string) {
     dms: new DatabaseMigrationServiceClient(common),
     appflow: new AppflowClient(common),
     redshift: new RedshiftDataClient(common),
+    sns: new SNSClient(common),
   };
 }
 

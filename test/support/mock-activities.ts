@@ -1,4 +1,5 @@
 import type { PipelineActivities } from '../../core/activity-contracts';
+import type { SettleAlertsRequest, SettleAlertsResult } from '../../core/alerts';
 import type { Plan } from '../../core/plan';
 import type { GlueStageInput, StageResult } from '../../core/stage-io';
 
@@ -18,12 +19,24 @@ export function succeeded(stageId: string, extra: Partial<StageResult> = {}): St
   };
 }
 
+/** An alert activity that sends nothing, for runs whose alerts a test does not look at. */
+export const noAlerts: Pick<PipelineActivities, 'settleAlerts'> = {
+  settleAlerts: (): Promise<SettleAlertsResult> =>
+    Promise.resolve({ alerted: [], recovered: [], alreadyOpen: [] }),
+};
+
 /** Activities where only the Glue stage behaviour varies per test; records every call. */
 export function mockActivities(
   plan: Plan,
   runGlueStage: (input: GlueStageInput) => Promise<StageResult>,
-): PipelineActivities & { calls: { planRequests: unknown[]; recorded: string[] } } {
-  const calls = { planRequests: [] as unknown[], recorded: [] as string[] };
+): PipelineActivities & {
+  calls: { planRequests: unknown[]; recorded: string[]; alerts: SettleAlertsRequest[] };
+} {
+  const calls = {
+    planRequests: [] as unknown[],
+    recorded: [] as string[],
+    alerts: [] as SettleAlertsRequest[],
+  };
   const unexpected = () => Promise.reject(new Error('not used in this test'));
   return {
     calls,
@@ -40,5 +53,9 @@ export function mockActivities(
     runAppFlowStage: unexpected,
     runEmrServerlessStage: unexpected,
     runRedshiftStage: unexpected,
+    settleAlerts: (request) => {
+      calls.alerts.push(request);
+      return noAlerts.settleAlerts(request);
+    },
   };
 }

@@ -16,6 +16,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-appflow': 'appflow',
   '@aws-sdk/client-redshift-data': 'redshift-data',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-sns': 'sns',
 };
 
 /** S3 API operations -> the actions that authorize them (S3 User Guide, "Required permissions"). */

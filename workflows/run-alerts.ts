@@ -1,0 +1,58 @@
+/**
+ * The end of a run tells the alert activity what is wrong now and what ran to success. Alerting
+ * never changes how a run ends: the activity is retried a few times (SNS or S3 trouble), then the
+ * run logs that it could not alert and ends as it would have.
+ */
+import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
+import type { PipelineActivities } from '../core/activity-contracts';
+import type { AlertCause, SettleAlertsRequest, SettleAlertsResult } from '../core/alerts';
+import type { DailyRunReport } from '../core/run-report';
+
+/** The id of the planning step as alerts name it: a run whose planning failed has no stage yet. */
+export const PLAN_STAGE = 'plan';
+
+const { settleAlerts } = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '1 minute',
+  // Bounded: about 2.5 minutes of retries, then the run ends without its alert (and logs why).
+  retry: { maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  summary: 'alerts: publish new failures and recoveries to the SNS topic',
+});
+
+/** Sends the run's alerts; resolves to undefined when the activity gave up. */
+export async function sendAlerts(request: SettleAlertsRequest): Promise<SettleAlertsResult | undefined> {
+  try {
+    return await settleAlerts(request);
+  } catch (error) {
+    const cause = error instanceof ActivityFailure ? error.cause : error;
+    log.warn('alerts could not be published; the run ends as it would have', {
+      scope: request.scope,
+      causes: request.causes.map((c) => `${c.stage}: ${c.errorClass}`),
+      error: cause instanceof Error ? cause.message : String(cause),
+    });
+    return undefined;
+  }
+}
+
+/**
+ * What a daily run's report says for alerts. In a backfill its own failures are left to the
+ * backfill's one alert at its end (`alertNew: false`); recoveries are still sent.
+ */
+export function dailyAlertRequest(report: DailyRunReport, alertNew: boolean): SettleAlertsRequest {
+  const causes: AlertCause[] = alertNew
+    ? report.stages
+        .filter((s) => s.status === 'failed')
+        .map((s) => ({
+          kind: 'failed' as const,
+          stage: s.id,
+          errorClass: s.errorClass ?? 'StageFailed',
+          message: s.error ?? 'failed',
+          ...(s.consoleUrl ? { consoleUrl: s.consoleUrl } : {}),
+        }))
+    : [];
+  return {
+    pipeline: report.pipeline,
+    scope: report.logicalDate,
+    causes,
+    healthy: [PLAN_STAGE, ...report.stages.filter((s) => s.status === 'succeeded').map((s) => s.id)],
+  };
+}
