@@ -1,3 +1,5 @@
+import type { CheckOutcome } from './check-outcome';
+
 /**
  * Alerts: what is wrong with a daily run or a backfill, as causes an operator is told about once.
  * A cause is identified by what went wrong (kind, stage or date, error class or check), never by the
@@ -33,6 +35,11 @@ export interface SettleAlertsRequest {
   causes: AlertCause[];
   /** Stages (or dates) that ran to success in this run: their open causes are recovered. */
   healthy: string[];
+  /**
+   * Record no new causes and publish none, only recoveries: a backfill's daily runs leave their
+   * failures to the backfill's one alert. Their causes still keep open alerts from being recovered.
+   */
+  recoveriesOnly?: boolean;
 }
 
 export interface SettleAlertsResult {
@@ -42,6 +49,13 @@ export interface SettleAlertsResult {
   recovered: string[];
   /** Cause ids that were open already: not published again. */
   alreadyOpen: string[];
+}
+
+/** A warn check that did not pass, as an alert cause of its stage. */
+export function warnCauses(stageId: string, checks: readonly CheckOutcome[] | undefined): AlertCause[] {
+  return (checks ?? [])
+    .filter((c) => c.severity === 'warn' && !c.passed)
+    .map((c) => ({ kind: 'warn', stage: stageId, errorClass: c.check, message: c.message }));
 }
 
 /** An open cause as the alert log keeps it. */
@@ -84,7 +98,7 @@ export function decideAlerts(request: SettleAlertsRequest, open: OpenAlert[]): A
     if (nowIds.has(id)) continue;
     nowIds.add(id);
     if (openIds.has(id)) alreadyOpen.push(id);
-    else toAlert.push({ id, cause });
+    else if (!request.recoveriesOnly) toAlert.push({ id, cause });
   }
   const healthy = new Set(request.healthy);
   const toRecover = open.filter((a) => !nowIds.has(a.id) && healthy.has(a.cause.stage));

@@ -40,10 +40,10 @@ export async function dailyPipeline(
   const raw = rawInput as Partial<DailyPipelineInput> | undefined;
   const view = new DailyRunView(String(raw?.pipeline ?? ''), stringOrUndefined(raw?.logicalDate));
   // A backfill sends one alert for its failed dates at its end; its runs only send recoveries.
-  const alertNew = !startedByBackfill(rawInput);
+  const inBackfill = startedByBackfill(rawInput);
   const plan = await planned(rawInput).catch(async (error: unknown) => {
     if (isRejection(error)) view.rejected();
-    else if (alertNew) await alertPlanningFailed(view.report.pipeline, view.report.logicalDate, error);
+    else if (!inBackfill) await alertPlanningFailed(view.report.pipeline, view.report.logicalDate, error);
     throw error;
   });
   // Started by a backfill: SCD2 merges (and what depends on them) wait for its dimension lane (rule 9).
@@ -77,7 +77,7 @@ export async function dailyPipeline(
     throw cancellation;
   }
   view.conclude();
-  await sendAlerts(dailyAlertRequest(view.report, alertNew));
+  await sendAlerts(dailyAlertRequest(view.report, inBackfill));
   return view.finish();
 }
 

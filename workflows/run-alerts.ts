@@ -5,7 +5,12 @@
  */
 import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../core/activity-contracts';
-import type { AlertCause, SettleAlertsRequest, SettleAlertsResult } from '../core/alerts';
+import {
+  type AlertCause,
+  type SettleAlertsRequest,
+  type SettleAlertsResult,
+  warnCauses,
+} from '../core/alerts';
 import type { DailyRunReport } from '../core/run-report';
 
 /** The id of the planning step as alerts name it: a run whose planning failed has no stage yet. */
@@ -34,25 +39,26 @@ export async function sendAlerts(request: SettleAlertsRequest): Promise<SettleAl
 }
 
 /**
- * What a daily run's report says for alerts. In a backfill its own failures are left to the
- * backfill's one alert at its end (`alertNew: false`); recoveries are still sent.
+ * What a daily run's report says for alerts: its failed stages and the `warn` checks that did not
+ * pass. In a backfill (`recoveriesOnly`) its failures are left to the backfill's one alert at its
+ * end; recoveries are still sent.
  */
-export function dailyAlertRequest(report: DailyRunReport, alertNew: boolean): SettleAlertsRequest {
-  const causes: AlertCause[] = alertNew
-    ? report.stages
-        .filter((s) => s.status === 'failed')
-        .map((s) => ({
-          kind: 'failed' as const,
-          stage: s.id,
-          errorClass: s.errorClass ?? 'StageFailed',
-          message: s.error ?? 'failed',
-          ...(s.consoleUrl ? { consoleUrl: s.consoleUrl } : {}),
-        }))
-    : [];
+export function dailyAlertRequest(report: DailyRunReport, recoveriesOnly: boolean): SettleAlertsRequest {
+  const failed: AlertCause[] = report.stages
+    .filter((s) => s.status === 'failed')
+    .map((s) => ({
+      kind: 'failed' as const,
+      stage: s.id,
+      errorClass: s.errorClass ?? 'StageFailed',
+      message: s.error ?? 'failed',
+      ...(s.consoleUrl ? { consoleUrl: s.consoleUrl } : {}),
+    }));
+  const warned = report.stages.flatMap((s) => (s.status === 'skipped' ? [] : warnCauses(s.id, s.checks)));
   return {
     pipeline: report.pipeline,
     scope: report.logicalDate,
-    causes,
+    causes: [...failed, ...warned],
     healthy: [PLAN_STAGE, ...report.stages.filter((s) => s.status === 'succeeded').map((s) => s.id)],
+    ...(recoveriesOnly ? { recoveriesOnly } : {}),
   };
 }

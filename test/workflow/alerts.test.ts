@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAlertActivities } from '../../activities/alerts';
 import type { PipelineActivities } from '../../core/activity-contracts';
+import type { CheckOutcome } from '../../core/check-outcome';
 import type { GlueStageInput, StageResult } from '../../core/stage-io';
 import { dailyPipeline } from '../../workflows';
 import { MemoryAlertLog } from '../support/memory-alert-log';
@@ -179,6 +180,42 @@ describe('alerts of a daily run', () => {
     ]);
     expect(await runDay(fixed, { rerun: true, runChain: 'backfill-chain' })).toBe('succeeded');
     expect(published().map((m) => m.MessageAttributes?.event?.StringValue)).toEqual(['alert', 'recovered']);
+  });
+
+  it('a warn check that did not pass is alerted once, the run goes on, and a passing rerun recovers it', async () => {
+    const log = new MemoryAlertLog();
+    const withChecks = (passed: boolean) => (input: GlueStageInput) => {
+      const id = input.identity.stageId;
+      if (id !== 'gold') return Promise.resolve(succeeded(id));
+      const outcome: CheckOutcome = {
+        check: 'orders_vs_7d_median',
+        stageId: id,
+        severity: 'warn',
+        passed,
+        measured: passed ? 980 : 120,
+        bound: '>= 50% of the 7-day median (500)',
+        message: `orders_vs_7d_median: ${passed ? 980 : 120} rows, bound >= 500`,
+      };
+      // The stage's result carries its checks onto its report entry (StageReport.checks).
+      return Promise.resolve({ ...succeeded(id), checks: [outcome] } as StageResult);
+    };
+    expect(await runDay(activitiesWith(log, withChecks(false)))).toBe('succeeded');
+    expect(await runDay(activitiesWith(log, withChecks(false)), { rerun: true })).toBe('succeeded');
+    expect(published()).toHaveLength(1);
+    expect(published()[0]!.Subject).toBe(
+      'medallion test 2026-12-06: gold quality warning (orders_vs_7d_median)',
+    );
+    expect(published()[0]!.Message).toContain('orders_vs_7d_median: 120 rows, bound >= 500');
+    // In a backfill the warning is still there: not recovered, and not alerted again.
+    expect(await runDay(activitiesWith(log, withChecks(false)), { rerun: true, runChain: 'b' })).toBe(
+      'succeeded',
+    );
+    expect(published()).toHaveLength(1);
+    expect(await runDay(activitiesWith(log, withChecks(true)), { rerun: true })).toBe('succeeded');
+    expect(published()).toHaveLength(2);
+    expect(published()[1]!.Subject).toBe(
+      'medallion test 2026-12-06: gold recovered (was orders_vs_7d_median)',
+    );
   });
 
   it('a planning failure that is not the input is alerted with stage "plan"', async () => {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AlertCause,
+  alertCauseId,
+  alertMessage,
+  decideAlerts,
+  type OpenAlert,
+  warnCauses,
+} from '../../core/alerts';
+
+const failed: AlertCause = {
+  kind: 'failed',
+  stage: 'silver',
+  errorClass: 'AwsJobFailed',
+  message: 'bad SQL',
+};
+const open = (cause: AlertCause): OpenAlert => ({
+  id: alertCauseId(cause),
+  cause,
+  publishedAt: '2026-12-07T02:00:00.000Z',
+  workflowId: 'shop/2026-12-06',
+  runId: 'r',
+});
+
+describe('decideAlerts', () => {
+  it('alerts new causes, keeps open ones quiet, recovers open causes of healthy stages only', () => {
+    const warn: AlertCause = { kind: 'warn', stage: 'gold', errorClass: 'min_rows', message: '1 < 5' };
+    const decision = decideAlerts(
+      { pipeline: 'shop', scope: '2026-12-06', causes: [failed, failed], healthy: ['gold'] },
+      [open(failed), open(warn)],
+    );
+    expect(decision.toAlert).toEqual([]);
+    expect(decision.alreadyOpen).toEqual(['failed.silver.AwsJobFailed']);
+    expect(decision.toRecover.map((a) => a.id)).toEqual(['warn.gold.min_rows']);
+  });
+
+  it('with recoveriesOnly, a new cause is neither alerted nor recovered', () => {
+    const warn: AlertCause = { kind: 'warn', stage: 'gold', errorClass: 'min_rows', message: '1 < 5' };
+    const decision = decideAlerts(
+      { pipeline: 'shop', scope: 'd', causes: [failed, warn], healthy: ['gold'], recoveriesOnly: true },
+      [open(warn)],
+    );
+    expect(decision).toEqual({ toAlert: [], toRecover: [], alreadyOpen: ['warn.gold.min_rows'] });
+  });
+
+  it('cause ids are S3-key safe and do not depend on the message', () => {
+    expect(alertCauseId({ kind: 'backfill-date-failed', stage: '2026-12-06', errorClass: 'a/b c' })).toBe(
+      'backfill-date-failed.2026-12-06.a-b-c',
+    );
+    expect(alertCauseId({ ...failed, message: 'other' })).toBe(alertCauseId(failed));
+  });
+
+  it('takes warn checks that did not pass, not blocking ones or passed ones', () => {
+    const outcome = { stageId: 'gold', measured: 1, bound: '>= 5', message: 'm' };
+    expect(
+      warnCauses('gold', [
+        { ...outcome, check: 'a', severity: 'warn', passed: false },
+        { ...outcome, check: 'b', severity: 'warn', passed: true },
+        { ...outcome, check: 'c', severity: 'block', passed: false },
+      ]).map((c) => c.errorClass),
+    ).toEqual(['a']);
+  });
+
+  it('keeps the SNS subject within 100 printable ASCII characters', () => {
+    const long: AlertCause = { ...failed, stage: `stage_${'x'.repeat(120)}`, errorClass: 'Ünïcode\nclass' };
+    const { subject } = alertMessage({ pipeline: 'shop', scope: 'd', environment: 'prod' }, [long]);
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+});
