@@ -12,6 +12,7 @@ import { sqlCommand } from './commands/sql';
 import { schedulesCommand } from './commands/schedules';
 import { backfillCommand } from './commands/backfill';
 import { rerunCommand } from './commands/rerun';
+import { alertsCommand } from './commands/alerts';
 
 const program = new Command('medallion')
   .description('durable Temporal workflows for an AWS lakehouse pipeline')
@@ -78,6 +79,14 @@ program
   .option('--pipeline <name>', 'only this pipeline (default: all)')
   .option('--dry-run', 'list the dates and what each rerun would do; start nothing')
   .action(rerunCommand);
+
+program
+  .command('alerts')
+  .description('local mode: the alerts published to SNS (failed runs and backfills, warn checks, recoveries)')
+  .option('--pipeline <name>', 'only this pipeline (default: all)')
+  .option('--limit <n>', 'the newest n alerts', '20')
+  .option('--full', 'print each message whole (links to the AWS console and the Temporal UI)')
+  .action(alertsCommand);
 
 program.addCommand(schedulesCommand());
 

@@ -47,7 +47,8 @@ describe('decideAlerts', () => {
     expect(alertCauseId({ kind: 'backfill-date-failed', stage: '2026-12-06', errorClass: 'a/b c' })).toBe(
       'backfill-date-failed.2026-12-06.a-b-c',
     );
-    expect(alertCauseId({ ...failed, message: 'other' })).toBe(alertCauseId(failed));
+    const reworded: AlertCause = { ...failed, message: 'other words, another run id' };
+    expect(alertCauseId(reworded)).toBe(alertCauseId(failed));
   });
 
   it('takes warn checks that did not pass, not blocking ones or passed ones', () => {
