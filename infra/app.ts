@@ -18,9 +18,14 @@ function jsonContext(app: App, key: string, example: string): Record<string, str
 
 const app = new App();
 const stackName: unknown = app.node.tryGetContext('stackName');
+// `-c alertEmails=ops@example.com,data@example.com`: addresses subscribed to the alerts topic.
+const alertEmails: unknown = app.node.tryGetContext('alertEmails');
 new MedallionStack(app, typeof stackName === 'string' ? stackName : 'Medallion', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   dmsTasks: jsonContext(app, 'dmsTasks', '{"shop_cdc":"arn:aws:dms:eu-central-1:123456789012:task:ABC"}'),
   appflowFlows: jsonContext(app, 'appflowFlows', '{"crm_accounts":"crm-accounts-to-s3"}'),
+  ...(typeof alertEmails === 'string' && alertEmails.trim()
+    ? { alertEmails: alertEmails.split(',').map((email) => email.trim()) }
+    : {}),
 });
 app.synth();
