@@ -99,7 +99,9 @@ function main(): void {
   process.stdout.write(
     renderWorkerConfigYaml(outputs, {
       name: process.env.MEDALLION_ENVIRONMENT ?? 'prod',
-      ...(process.env.MEDALLION_TEMPORAL_UI_URL ? { temporalUiUrl: process.env.MEDALLION_TEMPORAL_UI_URL } : {}),
+      ...(process.env.MEDALLION_TEMPORAL_UI_URL
+        ? { temporalUiUrl: process.env.MEDALLION_TEMPORAL_UI_URL }
+        : {}),
     }),
   );
 }
