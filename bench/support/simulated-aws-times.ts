@@ -76,8 +76,7 @@ export function simulatedRunOf(input: StageInput): SimulatedRun {
   return { stageId, dates, ms: stageRunMs(stageId, dates) };
 }
 
-/** The dates a catch-up merge's input names, if it names them. */
+/** The member dates of a catch-up merge (planDimensionMerge's input), if it is one. */
 function mergedDatesOf(input: StageInput): string[] | undefined {
-  const dates = (input as { dates?: unknown }).dates;
-  return Array.isArray(dates) && dates.every((d) => typeof d === 'string') ? dates : undefined;
+  return input.kind === 'redshift' ? input.members?.map((m) => m.logicalDate) : undefined;
 }
