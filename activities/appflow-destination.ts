@@ -29,7 +29,7 @@ export type DestinationProblem = string;
 /** AppFlow's default file type for an S3 destination without s3OutputFormatConfig.fileType. */
 const DEFAULT_FILE_TYPE = 'JSON';
 
-export function s3Destination(flow: DescribeFlowResponse): DestinationFlowConfig | undefined {
+function s3Destination(flow: DescribeFlowResponse): DestinationFlowConfig | undefined {
   return flow.destinationFlowConfigList?.find(
     (d) => d.connectorType === 'S3' && d.destinationConnectorProperties?.S3?.bucketName,
   );

@@ -32,7 +32,7 @@ import { identitySchema, parseStageInput, pollSchema, s3PrefixSchema, z } from '
 import { stageResult } from './stage-result';
 
 /** CancelStarted is not an end: the execution may still write until Canceled, so poll on. */
-export const APPFLOW_EXECUTION_PHASES: Readonly<Record<ExecutionStatus, RunPhase>> = {
+const APPFLOW_EXECUTION_PHASES: Readonly<Record<ExecutionStatus, RunPhase>> = {
   InProgress: 'running',
   CancelStarted: 'running',
   Successful: 'succeeded',
@@ -41,8 +41,8 @@ export const APPFLOW_EXECUTION_PHASES: Readonly<Record<ExecutionStatus, RunPhase
 };
 
 /** Polls without the execution in the flow's records before the run counts as lost. */
-export const APPFLOW_MISSING_RECORD_LIMIT = 10;
-export const APPFLOW_STOP_WAIT_MS = 10 * 60_000;
+const APPFLOW_MISSING_RECORD_LIMIT = 10;
+const APPFLOW_STOP_WAIT_MS = 10 * 60_000;
 const RECORDS_PAGE_SIZE = 100;
 
 export interface AppFlowRunMarker {
@@ -51,7 +51,7 @@ export interface AppFlowRunMarker {
   startedAt: string;
 }
 
-export function appflowMarkerUri(bucket: string, flowName: string, runKey: string): string {
+function appflowMarkerUri(bucket: string, flowName: string, runKey: string): string {
   return s3Uri(bucket, `_medallion/appflow/${flowName}/${runKey}.json`);
 }
 

@@ -25,7 +25,7 @@ export function activityContext(): Context | undefined {
   }
 }
 
-export function isDetachedFromCancellation(): boolean {
+function isDetachedFromCancellation(): boolean {
   return cleanupScope.getStore() === true;
 }
 
@@ -33,7 +33,7 @@ export function detachedFromCancellation<T>(work: () => Promise<T>): Promise<T> 
   return cleanupScope.run(true, work);
 }
 
-export function sendOptions(): SendOptions {
+function sendOptions(): SendOptions {
   if (isDetachedFromCancellation()) return {};
   const context = activityContext();
   return context ? { abortSignal: context.cancellationSignal } : {};

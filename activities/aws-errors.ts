@@ -129,14 +129,14 @@ const NETWORK_ERROR_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-export interface AwsErrorFacts {
+interface AwsErrorFacts {
   /** The AWS error code (SDK error name), or the socket error code. */
   code: string;
   message: string;
   httpStatus?: number;
 }
 
-export function awsErrorFacts(error: unknown): AwsErrorFacts {
+function awsErrorFacts(error: unknown): AwsErrorFacts {
   if (!(error instanceof Error)) return { code: 'UnknownError', message: String(error) };
   const shaped = error as Error & { code?: unknown; $metadata?: { httpStatusCode?: number } };
   const networkCode =
@@ -167,7 +167,7 @@ export function classifyAwsError(error: unknown): FailureType {
   return FailureType.AwsServiceUnavailable;
 }
 
-export function isNonRetryable(type: FailureType): boolean {
+function isNonRetryable(type: FailureType): boolean {
   return NON_RETRYABLE_FAILURES.includes(type);
 }
 

@@ -34,7 +34,7 @@ export interface PreparedCopy {
 }
 
 /** The COPY manifest document (Redshift's format). */
-export function copyManifestDocument(parts: readonly PartFile[]) {
+function copyManifestDocument(parts: readonly PartFile[]) {
   return {
     entries: parts.map((part) => ({ url: part.uri, mandatory: true, meta: { content_length: part.bytes } })),
   };

@@ -48,12 +48,11 @@ import { stageResult } from './stage-result';
 
 /** StopReason values meaning "stopped at the requested CdcStopPosition" (API returns "Stop Reason <X>"). */
 export const DMS_STOP_REASON_COMMIT_TIME = 'Stop Reason STOPPED_AT_COMMIT_TIME';
-export const DMS_STOP_REASON_SERVER_TIME = 'Stop Reason STOPPED_AT_SERVER_TIME';
 const STOPPED_AT_POSITION = /STOPPED_AT_(COMMIT|SERVER)_TIME/;
 
 /** Task statuses while a window is being worked on; `stopped` / `failed` are terminal. */
 const ACTIVE_STATUSES = new Set(['starting', 'running', 'stopping']);
-export const DMS_STOP_WAIT_MS = 15 * 60_000;
+const DMS_STOP_WAIT_MS = 15 * 60_000;
 /**
  * Statuses DMS leaves by itself after a CreateReplicationTask, ModifyReplicationTask,
  * MoveReplicationTask or an assessment run (ReplicationTask.Status in the API model, botocore dms
@@ -102,7 +101,7 @@ type WindowStart = Pick<
  * the previous window's end; otherwise start-replication from the previous checkpoint, or from the
  * day's start for a task's first window.
  */
-export function windowStart(
+function windowStart(
   task: ReplicationTask,
   previous: DmsCheckpoint | undefined,
   windowStartUtc: string,
@@ -127,7 +126,7 @@ function startDateMs(task: ReplicationTask | undefined): number | undefined {
 }
 
 /** After a failed start call: did a start toward our stop position take effect anyway? */
-export function startTookEffect(before: ReplicationTask, after: ReplicationTask, position: string): boolean {
+function startTookEffect(before: ReplicationTask, after: ReplicationTask, position: string): boolean {
   if (!samePosition(after.CdcStopPosition, position)) return false;
   return (
     ACTIVE_STATUSES.has(after.Status ?? '') ||
@@ -136,7 +135,7 @@ export function startTookEffect(before: ReplicationTask, after: ReplicationTask,
   );
 }
 
-export function dmsPhase(task: ReplicationTask, position: string): RunPhase {
+function dmsPhase(task: ReplicationTask, position: string): RunPhase {
   if (stoppedAt(task, position)) return 'succeeded';
   if (ACTIVE_STATUSES.has(task.Status ?? '') && samePosition(task.CdcStopPosition, position))
     return 'running';

@@ -29,7 +29,7 @@ import { stageResult } from './stage-result';
  * CANCELLING is not an end: the Spark job still runs and writes until CANCELLED, so a stage that
  * failed at CANCELLING would let a rerun overlap it on the same output. Poll on until it settles.
  */
-export const EMR_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
+const EMR_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
   SUBMITTED: 'running',
   PENDING: 'running',
   SCHEDULED: 'running',
@@ -41,10 +41,10 @@ export const EMR_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
   CANCELLED: 'failed',
 };
 
-export const EMR_RUN_KEY_TAG = 'medallion_run_key';
-export const EMR_STOP_WAIT_MS = 10 * 60_000;
+const EMR_RUN_KEY_TAG = 'medallion_run_key';
+const EMR_STOP_WAIT_MS = 10 * 60_000;
 /** Slack between the worker's clock (the plan time) and EMR's (createdAt) in the run look-up. */
-export const EMR_LOOKUP_CLOCK_SKEW_MS = 15 * 60_000;
+const EMR_LOOKUP_CLOCK_SKEW_MS = 15 * 60_000;
 
 const emrInputSchema = z.object({
   kind: z.literal('emr-serverless'),

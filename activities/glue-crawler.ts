@@ -22,7 +22,7 @@ import { consoleLinks, linkIn } from './console-links';
 import { nextPollDelayMs, type RunOutcome, type RunPhase, runToTerminal } from './poll-run';
 
 /** READY answers without a crawl newer than our request this many times: the crawl never started. */
-export const CRAWLER_START_CHECKS = 10;
+const CRAWLER_START_CHECKS = 10;
 /** Tolerated clock difference between this worker and Glue when matching LastCrawl.StartTime. */
 const CLOCK_SKEW_MS = 60_000;
 const CRAWLER_STOP_WAIT_MS = 10 * 60_000;

@@ -33,7 +33,7 @@ import type { S3Activities } from './s3';
 import { identitySchema, parseStageInput, pollSchema, s3UriSchema, text, z } from './stage-input';
 import { stageResult } from './stage-result';
 
-export const GLUE_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
+const GLUE_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
   STARTING: 'running',
   RUNNING: 'running',
   STOPPING: 'running',
@@ -47,13 +47,13 @@ export const GLUE_JOB_PHASES: Readonly<Record<JobRunState, RunPhase>> = {
 };
 
 /** Glue may take minutes to stop a Spark job; a cancelled stage waits this long for STOPPED. */
-export const GLUE_STOP_WAIT_MS = 15 * 60_000;
+const GLUE_STOP_WAIT_MS = 15 * 60_000;
 
 /**
  * Slack between the worker's clock (the plan time) and Glue's (StartedOn) when the run look-up decides
  * that a page holds only runs older than the plan.
  */
-export const GLUE_LOOKUP_CLOCK_SKEW_MS = 15 * 60_000;
+const GLUE_LOOKUP_CLOCK_SKEW_MS = 15 * 60_000;
 
 /** Failure types after which StartJobRun may have started a run: look for it before starting again. */
 const AMBIGUOUS_START_FAILURES: readonly string[] = [

@@ -50,7 +50,3 @@ export function createActivities(clients: AwsClients) {
   };
   return activities satisfies StageActivities;
 }
-
-export type AwsActivities = ReturnType<typeof createActivities>;
-export type { RedshiftQueryInput, RedshiftRow, RedshiftValue } from './redshift-data';
-export type { CopyPrefixRequest, CopyPrefixResult } from './s3';

@@ -30,13 +30,13 @@ export const DEFAULT_JOB_POLL: PollSettings = {
 /** Consecutive transient (retryable) errors of the status call tolerated before the attempt fails. */
 export const MAX_CONSECUTIVE_STATUS_ERRORS = 5;
 
-export interface FoundRun {
+interface FoundRun {
   runId: string;
   /** When the run started, if the service says; defaults to the time this attempt found it. */
   startedAt?: Date | string | undefined;
 }
 
-export interface StartedRun extends FoundRun {
+interface StartedRun extends FoundRun {
   /** True when the start call itself found an earlier run (idempotency token, concurrency re-check). */
   attached?: boolean;
 }
@@ -109,7 +109,7 @@ function iso(value: Date | string | undefined): string {
 }
 
 /** Cancellation the workflow asked for, as opposed to worker shutdown, timeouts, pause or reset. */
-export function isCancelRequestedByWorkflow(context: Context): boolean {
+function isCancelRequestedByWorkflow(context: Context): boolean {
   const details = context.cancellationDetails;
   if (details) return details.cancelRequested;
   return cancellationFrom(context.cancellationSignal).message === 'CANCELLED';

@@ -56,7 +56,7 @@ import {
 } from './stage-input';
 import { stageResult } from './stage-result';
 
-export const REDSHIFT_STATEMENT_PHASES: Readonly<Record<Exclude<StatusString, 'ALL'>, RunPhase>> = {
+const REDSHIFT_STATEMENT_PHASES: Readonly<Record<Exclude<StatusString, 'ALL'>, RunPhase>> = {
   SUBMITTED: 'running',
   PICKED: 'running',
   STARTED: 'running',
@@ -65,15 +65,15 @@ export const REDSHIFT_STATEMENT_PHASES: Readonly<Record<Exclude<StatusString, 'A
   ABORTED: 'failed',
 };
 
-export const REDSHIFT_STOP_WAIT_MS = 5 * 60_000;
+const REDSHIFT_STOP_WAIT_MS = 5 * 60_000;
 /** Polling of small reads: they usually finish in a second or two. */
-export const QUERY_POLL: PollSettings = {
+const QUERY_POLL: PollSettings = {
   initialIntervalMs: 250,
   maxIntervalMs: 5_000,
   backoffCoefficient: 1.5,
 };
 /** queryRedshift is for small results; bigger ones belong in S3 (UNLOAD). */
-export const QUERY_MAX_ROWS = 10_000;
+const QUERY_MAX_ROWS = 10_000;
 const MAX_BATCH_STATEMENTS = 40;
 
 export type RedshiftValue = string | number | boolean | null;

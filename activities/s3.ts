@@ -18,7 +18,7 @@ import { detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
 
 /** How copied objects are named below the target prefix. */
-export type CopyNaming =
+type CopyNaming =
   /** Same relative key as below the source prefix. */
   | 'keep'
   /** `part-00000<ext>`, `part-00001<ext>`, ... in the sorted order of the source keys. */

@@ -6,11 +6,11 @@
 import { isGrpcDeadlineError, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 
-export const PROGRESS_QUERY_DEADLINE_MS = 3_000;
+const PROGRESS_QUERY_DEADLINE_MS = 3_000;
 
-export type ProgressPoll<T> = { answer: T } | { noWorker: true } | { unavailable: true };
+type ProgressPoll<T> = { answer: T } | { noWorker: true } | { unavailable: true };
 
-export async function pollProgress<T>(
+async function pollProgress<T>(
   handle: WorkflowHandle,
   query: QueryDefinition<T>,
   deadlineMs = PROGRESS_QUERY_DEADLINE_MS,
@@ -23,7 +23,7 @@ export async function pollProgress<T>(
   }
 }
 
-export function noWorkerHint(taskQueue: string | undefined, deadlineMs = PROGRESS_QUERY_DEADLINE_MS): string {
+function noWorkerHint(taskQueue: string | undefined, deadlineMs = PROGRESS_QUERY_DEADLINE_MS): string {
   const queue = taskQueue ? ` on task queue "${taskQueue}"` : '';
   return (
     `no worker answered the progress query in ${deadlineMs / 1000} s: is a medallion worker running${queue}? ` +
@@ -32,7 +32,7 @@ export function noWorkerHint(taskQueue: string | undefined, deadlineMs = PROGRES
 }
 
 /** The task queue a run waits on, for the no-worker hint; undefined if it cannot be read. */
-export async function taskQueueOf(handle: WorkflowHandle): Promise<string | undefined> {
+async function taskQueueOf(handle: WorkflowHandle): Promise<string | undefined> {
   return handle.describe().then(
     (d) => d.taskQueue,
     () => undefined,

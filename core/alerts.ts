@@ -9,7 +9,7 @@ import type { CheckOutcome } from './check-outcome';
  * date) ran to success are published as recovered. Pure: no I/O.
  */
 
-export type AlertKind =
+type AlertKind =
   /** A stage of a daily run failed (`stage` is its id; `plan` when planning itself failed). */
   | 'failed'
   /** A `warn` data-quality check did not pass (`errorClass` is the check's name). */
@@ -67,11 +67,6 @@ export interface OpenAlert {
   workflowId: string;
   runId: string;
   messageId?: string;
-}
-
-/** The scope of a backfill's alerts. */
-export function backfillAlertScope(from: string, to: string): string {
-  return `backfill/${from}..${to}`;
 }
 
 /** A stable id of a cause, safe as an S3 key segment: `<kind>.<stage>.<errorClass>`. */

@@ -9,7 +9,7 @@ import type { BackfillOnly, BackfillOrder, BackfillStage } from './backfill-cont
  * before its data phase); running: data phase (or an attached run) in progress;
  * merge-queued: waiting for the dimension lane; merging: its dimension merges run.
  */
-export type BackfillDateStatus =
+type BackfillDateStatus =
   | 'skipped'
   | 'queued'
   | 'ingesting'

@@ -3,7 +3,7 @@
  * entry in the run report (`StageReport.checks`), so the run's query, Current Details, the CLI and
  * the alerts all read the same record.
  */
-export type CheckSeverity = 'block' | 'warn';
+type CheckSeverity = 'block' | 'warn';
 
 export interface CheckOutcome {
   /** The check's name as declared in the pipeline spec (unique within its stage). */

@@ -85,7 +85,6 @@ export const environmentSchema = z.object({
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
-export type EnvironmentInput = z.input<typeof environmentSchema>;
 
 /** Where the Redshift Data API runs this environment's statements. */
 export function warehouseTarget(warehouse: Environment['warehouse']): RedshiftTarget {

@@ -27,7 +27,7 @@ export const pollSpecSchema = z
   })
   .partial();
 
-export const retrySpecSchema = z
+const retrySpecSchema = z
   .object({
     /**
      * New AWS runs after the stage's job itself ended FAILED (Airflow's `retries`): each gets a run
@@ -42,7 +42,7 @@ export const retrySpecSchema = z
   })
   .partial();
 
-export const timeoutsSpecSchema = z
+const timeoutsSpecSchema = z
   .object({
     /** Longest a single attempt may take, job run included. No hidden cap beyond this. */
     startToClose: durationSchema,
@@ -61,7 +61,7 @@ const stageBase = {
 };
 
 /** Where a job input comes from, resolved to an s3:// prefix by the plan. */
-export const jobInputSourceSchema = z.discriminatedUnion('layer', [
+const jobInputSourceSchema = z.discriminatedUnion('layer', [
   z.object({ layer: z.literal('bronze-cdc'), schema: identifierSchema, table: identifierSchema }),
   z.object({ layer: z.literal('bronze-saas'), object: identifierSchema }),
   z.object({
@@ -90,7 +90,7 @@ export const jobDefinitionSchema = z.object({
   output: z.object({ layer: z.enum(['silver', 'gold']), table: identifierSchema }),
 });
 
-export const stageSpecSchema = z.discriminatedUnion('kind', [
+const stageSpecSchema = z.discriminatedUnion('kind', [
   z.object({
     ...stageBase,
     kind: z.literal('dms'),

@@ -37,10 +37,10 @@ export interface WarehouseBatch {
   copyRoleArn: string;
 }
 
-export type StageActivityName =
+type StageActivityName =
   'runDmsStage' | 'runAppFlowStage' | 'runGlueStage' | 'runEmrServerlessStage' | 'runRedshiftStage';
 
-export const activityForKind: Record<StageKind, StageActivityName> = {
+const activityForKind: Record<StageKind, StageActivityName> = {
   dms: 'runDmsStage',
   appflow: 'runAppFlowStage',
   glue: 'runGlueStage',
@@ -49,7 +49,7 @@ export const activityForKind: Record<StageKind, StageActivityName> = {
   load: 'runRedshiftStage',
 };
 
-export interface PlannedStageOptions {
+interface PlannedStageOptions {
   /** New AWS runs (new run keys) the workflow starts after the stage's job ended FAILED. */
   jobRetries: number;
   startToCloseTimeoutMs: number;

@@ -1,7 +1,7 @@
 import type { CheckOutcome } from './check-outcome';
 
 /** What a daily run reports: per stage, and in total. Returned by the workflow and its `progress` query. */
-export type StageStatus =
+type StageStatus =
   'pending' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'blocked' | 'not-selected' | 'cancelled';
 
 export interface StageReport {
@@ -36,7 +36,7 @@ export interface StageReport {
  * (deferred to the backfill's dimension lane) have not run yet: the date is not `succeeded` until
  * they have.
  */
-export type RunStatus =
+type RunStatus =
   'planning' | 'running' | 'awaiting-merge' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';
 
 export interface DailyRunReport {

@@ -31,7 +31,7 @@ export interface PollSettings {
 }
 
 /** Where rows that fail validation go, and where the job reports its counts. */
-export interface JobManifestLocation {
+interface JobManifestLocation {
   /** s3:// URI of the metrics JSON the job writes on success (see JobMetrics). */
   metricsUri: string;
 }

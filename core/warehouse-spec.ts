@@ -13,10 +13,10 @@ import { z } from 'zod';
 
 const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
 /** Table names leave room for the derived names (`_md_stg_<table>`, `<table>_watermarks`, ...). */
-export const MAX_TABLE_NAME_LENGTH = 48;
+const MAX_TABLE_NAME_LENGTH = 48;
 const MAX_IDENTIFIER_LENGTH = 63;
 /** Prefix of the generators' internal columns and temp tables; user names may not start with it. */
-export const INTERNAL_PREFIX = '_md_';
+const INTERNAL_PREFIX = '_md_';
 
 function identifier(maxLength = MAX_IDENTIFIER_LENGTH) {
   return z
@@ -35,7 +35,7 @@ const SIMPLE_TYPES = ['bigint', 'integer', 'varchar', 'boolean', 'timestamp', 'd
 const TYPE_HELP = `use one of ${SIMPLE_TYPES.join(', ')}, varchar(n) with 1 <= n <= 65535, or decimal(p,s) with 1 <= p <= 38 and 0 <= s <= p`;
 
 /** Portable column types; each dialect maps them to its own DDL. Timestamps are UTC, without zone. */
-export const columnTypeSchema = z
+const columnTypeSchema = z
   .union(
     [
       z.enum(SIMPLE_TYPES),
@@ -63,11 +63,11 @@ export const columnTypeSchema = z
   });
 export type ColumnType = z.infer<typeof columnTypeSchema>;
 
-export const columnSchema = z.object({ name: identifier(), type: columnTypeSchema });
+const columnSchema = z.object({ name: identifier(), type: columnTypeSchema });
 export type Column = z.infer<typeof columnSchema>;
 
 /** Columns every dimension table gets in addition to the spec's columns (see core/sql/dimension-layout.ts). */
-export const DIMENSION_SYSTEM_COLUMNS = [
+const DIMENSION_SYSTEM_COLUMNS = [
   'surrogate_key',
   'valid_from',
   'valid_to',
@@ -85,10 +85,9 @@ export const DIMENSION_SYSTEM_COLUMNS = [
  * - `tombstone`: a delete ends the current version and opens a version flagged is_deleted (carrying the
  *   last known attribute values), which stays current until the key comes back.
  */
-export const deletePolicySchema = z.enum(['close', 'tombstone'], {
+const deletePolicySchema = z.enum(['close', 'tombstone'], {
   error: 'must be "close" (end the current row) or "tombstone" (end it and add an is_deleted version)',
 });
-export type DeletePolicy = z.infer<typeof deletePolicySchema>;
 
 /**
  * Late-arriving changes: a change whose business time (orderBy) is not newer than the newest change
@@ -100,10 +99,9 @@ export type DeletePolicy = z.infer<typeof deletePolicySchema>;
  * - `quarantine`: it is skipped, counted, and copied (once) into `<table>_late_changes` with the batch id
  *   and logical date, so nothing is lost and someone can decide what to do with it.
  */
-export const lateArrivingPolicySchema = z.enum(['ignore', 'quarantine'], {
+const lateArrivingPolicySchema = z.enum(['ignore', 'quarantine'], {
   error: 'must be "ignore" (skip and count) or "quarantine" (skip, count and keep in <table>_late_changes)',
 });
-export type LateArrivingPolicy = z.infer<typeof lateArrivingPolicySchema>;
 
 function duplicates(names: readonly string[]): string[] {
   return [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
@@ -271,7 +269,7 @@ function isCalendarDate(value: string): boolean {
  * Parquet files: an s3:// URI, or an absolute local path (DuckDB tests); on Redshift the COPY reads
  * the files `manifestUri` lists.
  */
-export const batchIdentitySchema = z.object({
+const batchIdentitySchema = z.object({
   logicalDate: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
@@ -285,7 +283,7 @@ export const batchIdentitySchema = z.object({
 });
 export type BatchIdentity = z.infer<typeof batchIdentitySchema>;
 
-export const loadBatchSchema = batchIdentitySchema.extend({
+const loadBatchSchema = batchIdentitySchema.extend({
   sourceUri: z
     .string()
     .regex(

@@ -161,7 +161,7 @@ const redshiftSchema = z.object({
   finishedStatementsKept: z.number().int().min(1).default(500),
 });
 
-export const emulatorConfigSchema = z
+const emulatorConfigSchema = z
   .object({
     region: z
       .string()
@@ -258,7 +258,6 @@ export type GlueCrawlerConfig = EmulatorConfig['glue']['crawlers'][number];
 export type EmrApplicationConfig = EmulatorConfig['emrServerless']['applications'][number];
 export type DmsTaskConfig = EmulatorConfig['dms']['tasks'][number];
 export type AppFlowFlowConfig = EmulatorConfig['appflow']['flows'][number];
-export type TimingConfig = EmulatorConfig['timing'];
 
 /** The ARN of an emulated SNS topic. */
 export function snsTopicArn(config: Pick<EmulatorConfig, 'region' | 'accountId'>, name: string): string {

@@ -38,7 +38,7 @@ export interface MedallionStackProps extends StackProps {
 
 /** EMR release with Spark 3.5, the Spark that Glue 5.0 runs too (one sql_runner.py for both). */
 export const EMR_RELEASE = 'emr-7.9.0';
-export const GLUE_VERSION = '5.0';
+const GLUE_VERSION = '5.0';
 const SQL_RUNNER = path.resolve(__dirname, '../jobs/sql_runner.py');
 
 export class MedallionStack extends Stack {

@@ -22,7 +22,7 @@ import { describeOwned } from './operations';
 
 export const BACKFILL_OVERLAP = 'BUFFER_ALL' as const;
 
-export interface BackfillSlot {
+interface BackfillSlot {
   logicalDate: string;
   /** The nominal slot time: what TemporalScheduledStartTime will say. */
   at: Date;
@@ -82,7 +82,7 @@ export interface BackfillResult {
 }
 
 /** The id the scheduler gives the run of a slot: `<prefix>-<RFC 3339 slot, whole seconds>`. */
-export function scheduledWorkflowId(prefix: string, slotAt: Date): string {
+function scheduledWorkflowId(prefix: string, slotAt: Date): string {
   return `${prefix}-${slotAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
 }
 

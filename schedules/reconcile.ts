@@ -19,13 +19,13 @@ import {
 import type { ScheduleDefinition } from './schedule-definition';
 import { ownedPipeline } from './schedule-ids';
 
-export interface FieldChange {
+interface FieldChange {
   field: ScheduleField;
   from: string;
   to: string;
 }
 
-export type ScheduleChange =
+type ScheduleChange =
   | { kind: 'create'; scheduleId: string; definition: ScheduleDefinition }
   | { kind: 'update'; scheduleId: string; definition: ScheduleDefinition; fields: FieldChange[] }
   | { kind: 'delete'; scheduleId: string; pipeline: string }
@@ -63,7 +63,7 @@ function fieldChanges(
 }
 
 /** Compares code and server; throws, before anything changes, if a declared id belongs to someone else. */
-export async function planReconcile(
+async function planReconcile(
   client: Client,
   definitions: readonly ScheduleDefinition[],
   taskQueue: string,
@@ -110,7 +110,7 @@ export async function planReconcile(
 }
 
 /** The plan as lines: `+ create`, `~ update field: old -> new`, `- delete`, `= unchanged`. */
-export function formatReconcilePlan(plan: ReconcilePlan): string[] {
+function formatReconcilePlan(plan: ReconcilePlan): string[] {
   const lines: string[] = [];
   for (const change of plan.changes) {
     switch (change.kind) {
@@ -141,7 +141,7 @@ export function formatReconcilePlan(plan: ReconcilePlan): string[] {
   return lines;
 }
 
-export async function applyReconcilePlan(client: Client, plan: ReconcilePlan): Promise<void> {
+async function applyReconcilePlan(client: Client, plan: ReconcilePlan): Promise<void> {
   for (const change of plan.changes) {
     switch (change.kind) {
       case 'create':

@@ -19,8 +19,8 @@ import { scheduleIdFor, workflowIdPrefixFor } from './schedule-ids';
  * days of one pipeline at once are allowed: SCD2 merges must apply dates in order (architecture
  * rule 9). ALLOW_ALL would overlap; CANCEL_OTHER / TERMINATE_OTHER would stop a day half-way.
  */
-export const OVERLAP_POLICIES = ['BUFFER_ONE', 'SKIP', 'BUFFER_ALL'] as const;
-export type DailyOverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+const OVERLAP_POLICIES = ['BUFFER_ONE', 'SKIP', 'BUFFER_ALL'] as const;
+type DailyOverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 const calendarSchema = z.strictObject({
   hour: z.number().int().min(0).max(23),
@@ -34,7 +34,7 @@ const calendarSchema = z.strictObject({
   month: z.array(z.enum(MONTHS)).min(1).optional(),
 });
 
-export const scheduleDefinitionSchema = z
+const scheduleDefinitionSchema = z
   .strictObject({
     pipeline: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'use the pipeline name, e.g. "shop"'),
     /** Five-field cron, e.g. '0 3 * * *'. Give this or `calendar`. */

@@ -3,10 +3,10 @@
  * the memo carries the marker written at creation. Both are needed: a schedule someone else named
  * `medallion:x` is still not ours, and the reconcile never updates or deletes it.
  */
-export const SCHEDULE_ID_PREFIX = 'medallion:';
-export const MEMO_KEY = 'medallion';
+const SCHEDULE_ID_PREFIX = 'medallion:';
+const MEMO_KEY = 'medallion';
 
-export interface OwnershipMemo {
+interface OwnershipMemo {
   managedBy: 'medallion';
   pipeline: string;
 }

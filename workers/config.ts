@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/config-errors';
 import { environmentSchema } from '../core/environment';
 
-export const workerConfigSchema = z.object({
+const workerConfigSchema = z.object({
   temporal: z
     .object({
       address: z.string().min(1).default('127.0.0.1:7233'),

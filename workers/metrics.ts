@@ -60,7 +60,7 @@ export class WorkerMetrics {
 }
 
 /** The class of a failure as operators filter it: the ApplicationFailure type, else the error's name. */
-export function failureClass(error: unknown): string {
+function failureClass(error: unknown): string {
   if (error && typeof error === 'object') {
     const { type, name } = error as { type?: unknown; name?: unknown };
     if (typeof type === 'string' && type) return type;

@@ -24,7 +24,7 @@ function cliType(type: SearchAttributeType): string {
   return type.charAt(0) + type.slice(1).toLowerCase().replace('_list', 'List');
 }
 
-export function manualRegistrationHint(namespace: string): string {
+function manualRegistrationHint(namespace: string): string {
   return Object.values(searchAttributeKeys)
     .map(
       (k) =>

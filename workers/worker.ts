@@ -31,7 +31,7 @@ export { WORKFLOWS_PATH };
  * Where the worker's workflow code comes from: the bundle the image built (MEDALLION_WORKFLOW_BUNDLE,
  * loaded with `workflowBundle`), or, in a checkout, the sources bundled at start.
  */
-export function workflowCode(
+function workflowCode(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   const file = env.MEDALLION_WORKFLOW_BUNDLE;

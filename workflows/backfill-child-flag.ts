@@ -17,9 +17,6 @@ export interface BackfillChildFlags {
   runChain?: string;
 }
 
-/** Versioning marker (patched()) of the deferral: only runs started with the flag take it. */
-export const DEFER_DIMENSION_MERGES_PATCH = 'backfill-defer-dimension-merges';
-
 export function takeBackfillChildFlags(raw: unknown): {
   rest: unknown;
   deferDimensionMerges: boolean;

@@ -42,7 +42,7 @@ export interface ChildOutcome {
 }
 
 /** Versioning marker: a refused child that named its stages drops those another run finished. */
-export const REFUSED_RUN_SKIPS_DONE_STAGES_PATCH = 'backfill-refused-run-skips-done-stages';
+const REFUSED_RUN_SKIPS_DONE_STAGES_PATCH = 'backfill-refused-run-skips-done-stages';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 

@@ -10,7 +10,6 @@ import {
   BACKFILL_LIMITS,
   BACKFILL_ONLY,
   BACKFILL_ORDER,
-  type BackfillInput,
   type BackfillOnly,
   type BackfillOrder,
 } from '../core/backfill-contracts';
@@ -94,5 +93,3 @@ export function validateBackfillInput(raw: unknown): BackfillSettings {
     dryRun: input.dryRun ?? false,
   };
 }
-
-export type { BackfillInput };

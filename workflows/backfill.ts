@@ -52,7 +52,7 @@ const { describeBackfill } = proxyActivities<BackfillActivities>({
 });
 
 /** Versioning marker: CDC windows of the dates run in an ingest lane, one date at a time, oldest first. */
-export const ORDERED_INGEST_PATCH = 'backfill-ordered-ingest';
+const ORDERED_INGEST_PATCH = 'backfill-ordered-ingest';
 
 export async function backfill(input: BackfillInput, carried?: BackfillState): Promise<BackfillProgress> {
   const settings = validateBackfillInput(input);

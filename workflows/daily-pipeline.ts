@@ -140,5 +140,3 @@ function isRejection(error: unknown): boolean {
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
-
-export type { Plan };

@@ -10,7 +10,7 @@ export interface DagNode {
   dependsOn: string[];
 }
 
-export type NodeOutcome = 'succeeded' | 'failed' | 'blocked' | 'cancelled';
+type NodeOutcome = 'succeeded' | 'failed' | 'blocked' | 'cancelled';
 
 export interface DagCallbacks<N extends DagNode> {
   run(node: N): Promise<void>;

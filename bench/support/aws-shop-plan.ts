@@ -9,7 +9,7 @@ import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
 import { loadWorkerConfigFile } from '../../workers/config';
 
-export const AWS_EXAMPLE_CONFIG = path.resolve(__dirname, '../../config/aws.example.yaml');
+const AWS_EXAMPLE_CONFIG = path.resolve(__dirname, '../../config/aws.example.yaml');
 
 export function awsShopPlan(logicalDate: string, generation = 0): Plan {
   const { environment } = loadWorkerConfigFile(AWS_EXAMPLE_CONFIG, {});

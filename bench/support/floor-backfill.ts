@@ -24,7 +24,7 @@ const BUCKET = 'medallion-lake';
 const TASK_QUEUE = 'bench-orchestration-floor';
 
 /** The run-state store's contract, kept in a map instead of the lake bucket. */
-export class MemoryRunState implements RunState {
+class MemoryRunState implements RunState {
   private readonly generationsOf = new Map<string, GenerationEntry[]>();
   private readonly doneOf = new Map<string, Record<string, StageResult>>();
 
@@ -63,7 +63,7 @@ export function instantStage(input: StageInput): Promise<StageResult> {
   });
 }
 
-export const instantStages: StageActivities = {
+const instantStages: StageActivities = {
   runDmsStage: instantStage,
   runAppFlowStage: instantStage,
   runGlueStage: instantStage,

@@ -13,12 +13,12 @@ import { summarize } from './process-cpu';
 
 const AIRFLOW_MS_PER_TASK_INSTANCE = 114;
 const AHEAD_OF_AIRFLOW_GOAL = 10;
-export const STAGE_OVERHEAD_GOAL_MS = AIRFLOW_MS_PER_TASK_INSTANCE / AHEAD_OF_AIRFLOW_GOAL;
+const STAGE_OVERHEAD_GOAL_MS = AIRFLOW_MS_PER_TASK_INSTANCE / AHEAD_OF_AIRFLOW_GOAL;
 
 /** Stages of the shop's DAG: every one runs once per date in a backfill from the first day. */
-export const SHOP_STAGES = loadPipelines().shop!.stages.length;
+const SHOP_STAGES = loadPipelines().shop!.stages.length;
 
-export function msPerStage(figures: Pick<FloorFigures, 'wallMs' | 'days'>): number {
+function msPerStage(figures: Pick<FloorFigures, 'wallMs' | 'days'>): number {
   return figures.wallMs / (figures.days * SHOP_STAGES);
 }
 

@@ -12,7 +12,7 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
 /** [shortest, longest] of one run of each kind of stage (a merge's is per date it merges). */
-export const STAGE_TIME_RANGES: Record<StageKind, [number, number]> = {
+const STAGE_TIME_RANGES: Record<StageKind, [number, number]> = {
   dms: [3 * MINUTE, 5 * MINUTE],
   appflow: [1 * MINUTE, 3 * MINUTE],
   glue: [2 * MINUTE, 6 * MINUTE],
@@ -24,7 +24,7 @@ export const STAGE_TIME_RANGES: Record<StageKind, [number, number]> = {
 /** A dimension merge's fixed cost per transaction (BEGIN, staging, COMMIT), whatever it merges. */
 export const MERGE_TRANSACTION_MS = 15 * SECOND;
 
-export const SIMULATION_SEED = 20261207;
+const SIMULATION_SEED = 20261207;
 
 export const shopStageKinds: ReadonlyMap<string, StageKind> = new Map(
   shopPipeline.stages.map((s) => [s.id, s.kind]),

@@ -31,7 +31,7 @@ function stageIdsOf(kind: string): string[] {
 }
 
 /** The longest path through the DAG for one date, each stage as its own run. */
-export function criticalPathMs(date: string, skip: (stageId: string) => boolean = () => false): number {
+function criticalPathMs(date: string, skip: (stageId: string) => boolean = () => false): number {
   const finish = new Map<string, number>();
   for (const stage of stages) {
     const start = Math.max(0, ...(stage.dependsOn ?? []).map((d) => finish.get(d) ?? 0));

@@ -6,7 +6,7 @@
 import { dataDirectory, loadEndpoints } from '../../local/local-state';
 
 /** A message as the emulator's `GET /_emulator/sns/messages` returns it. */
-export interface LocalAlertMessage {
+interface LocalAlertMessage {
   messageId: string;
   topicArn: string;
   subject?: string;
@@ -21,7 +21,7 @@ export interface AlertsOptions {
   full?: boolean;
 }
 
-export async function localAlerts(endpoint: string, topicArn: string): Promise<LocalAlertMessage[]> {
+async function localAlerts(endpoint: string, topicArn: string): Promise<LocalAlertMessage[]> {
   const url = `${endpoint}/_emulator/sns/messages?topic=${encodeURIComponent(topicArn)}`;
   const response = await fetch(url);
   if (!response.ok) throw new Error(`the emulator at ${endpoint} answered ${response.status} for ${url}`);
@@ -29,7 +29,7 @@ export async function localAlerts(endpoint: string, topicArn: string): Promise<L
 }
 
 /** The newest `limit` messages of `pipeline` (all pipelines when unset), oldest first. */
-export function selectAlerts(messages: LocalAlertMessage[], options: AlertsOptions): LocalAlertMessage[] {
+function selectAlerts(messages: LocalAlertMessage[], options: AlertsOptions): LocalAlertMessage[] {
   const limit = options.limit === undefined ? 20 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     throw new Error(`--limit ${options.limit} is not a count: use a whole number of 1 or more`);
@@ -38,7 +38,7 @@ export function selectAlerts(messages: LocalAlertMessage[], options: AlertsOptio
   return mine.slice(-limit);
 }
 
-export function alertRows(messages: LocalAlertMessage[]) {
+function alertRows(messages: LocalAlertMessage[]) {
   return messages.map((m) => ({
     publishedAt: m.publishedAt,
     event: m.attributes.event?.value ?? '',

@@ -72,7 +72,7 @@ export function selectFailedDates(days: DateRuns[]): RerunSelection {
  * Every dailyPipeline run that closed since `since` or is still open (the newest run of a date that
  * failed in the window is one of them), grouped per date.
  */
-export async function findFailedDates(
+async function findFailedDates(
   client: Client,
   options: { since: Date; pipeline?: string },
 ): Promise<RerunSelection> {

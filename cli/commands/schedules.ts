@@ -36,7 +36,7 @@ function byWhom(): string {
   return `${process.env.USER ?? process.env.USERNAME ?? 'someone'} at ${new Date().toISOString()}`;
 }
 
-export async function applySchedulesCommand(options: { dryRun?: boolean }): Promise<void> {
+async function applySchedulesCommand(options: { dryRun?: boolean }): Promise<void> {
   const definitions = declaredSchedules();
   await withCli(async (cli) => {
     const { lines } = await reconcileSchedules(cli.client, definitions, {
@@ -48,7 +48,7 @@ export async function applySchedulesCommand(options: { dryRun?: boolean }): Prom
   });
 }
 
-export async function listSchedulesCommand(): Promise<void> {
+async function listSchedulesCommand(): Promise<void> {
   const declared = new Set(declaredSchedules().map((d) => d.scheduleId));
   await withCli(async (cli) => {
     const rows = await listOwnedSchedules(cli.client);
@@ -71,28 +71,28 @@ export async function listSchedulesCommand(): Promise<void> {
   });
 }
 
-export async function pauseSchedulesCommand(id: string, options: { note?: string }): Promise<void> {
+async function pauseSchedulesCommand(id: string, options: { note?: string }): Promise<void> {
   await withCli(async (cli) => {
     const scheduleId = await pauseSchedule(cli.client, id, options.note ?? `paused by ${byWhom()}`);
     say(`${scheduleId} paused; \`medallion schedules unpause ${id}\` resumes it (missed slots are not run)`);
   });
 }
 
-export async function unpauseSchedulesCommand(id: string, options: { note?: string }): Promise<void> {
+async function unpauseSchedulesCommand(id: string, options: { note?: string }): Promise<void> {
   await withCli(async (cli) => {
     const scheduleId = await unpauseSchedule(cli.client, id, options.note ?? `unpaused by ${byWhom()}`);
     say(`${scheduleId} unpaused`);
   });
 }
 
-export async function triggerSchedulesCommand(id: string): Promise<void> {
+async function triggerSchedulesCommand(id: string): Promise<void> {
   await withCli(async (cli) => {
     const { scheduleId, logicalDate } = await triggerSchedule(cli.client, id);
     say(`${scheduleId} triggered: a run for ${logicalDate} starts now; follow it with \`medallion status\``);
   });
 }
 
-export async function backfillSchedulesCommand(
+async function backfillSchedulesCommand(
   id: string,
   options: { from: string; to: string; allAtOnce?: boolean },
 ): Promise<void> {

@@ -90,8 +90,3 @@ export function createFactTablesSql(specInput: FactLoadSpecInput, dialect: Diale
     createLedgerSql(dialect, spec.schema),
   ];
 }
-
-/** CREATE ... IF NOT EXISTS for a dimension (a spec with `businessKey`) or a fact table. */
-export function createTablesSql(spec: DimensionSpecInput | FactLoadSpecInput, dialect: Dialect): string[] {
-  return 'businessKey' in spec ? createDimensionTablesSql(spec, dialect) : createFactTablesSql(spec, dialect);
-}

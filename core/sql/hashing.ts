@@ -7,7 +7,7 @@ import type { Dialect } from './dialect';
  * fixed-width tokens are joined with ',' (which neither contains) and hashed again. Hashing each column
  * first keeps the input of the outer md5 short whatever the column widths (Redshift's VARCHAR limit).
  */
-export function columnToken(dialect: Dialect, expr: string, column: Column): string {
+function columnToken(dialect: Dialect, expr: string, column: Column): string {
   return `COALESCE(md5(${dialect.textOf(expr, column.type)}), 'null')`;
 }
 

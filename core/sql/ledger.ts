@@ -7,7 +7,7 @@ import type { Dialect } from './dialect';
  * batch that committed is a no-op, statement by statement, without procedural code. (Redshift does not
  * enforce primary keys; the guard is what makes the replay safe there.)
  */
-export const LEDGER_TABLE = 'medallion_load_ledger';
+const LEDGER_TABLE = 'medallion_load_ledger';
 
 export function ledgerTable(dialect: Dialect, schema: string): string {
   return `${dialect.ident(schema)}.${dialect.ident(LEDGER_TABLE)}`;

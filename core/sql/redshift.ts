@@ -13,7 +13,7 @@ const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,51
  * https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html): a value of n
  * non-ASCII characters would fail the load. So the column gets 4n bytes (at most 65535).
  */
-export function redshiftVarcharOf(characters: number): string {
+function redshiftVarcharOf(characters: number): string {
   return `VARCHAR(${Math.min(4 * characters, 65535)})`;
 }
 

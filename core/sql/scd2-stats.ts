@@ -32,7 +32,6 @@ export const SCD2_STATS_COUNT_COLUMNS = [
   'versions_closed',
   'type1_updates',
 ] as const;
-export type Scd2BatchCounts = Record<(typeof SCD2_STATS_COUNT_COLUMNS)[number], number>;
 
 export function createScd2StatsTableSql(dialect: Dialect, schema: string): string {
   const q = (name: string) => dialect.ident(name);

@@ -11,7 +11,7 @@ import {
   header,
 } from './aws-request';
 
-export type JsonOperation = (input: Record<string, unknown>, request: AwsRequest) => unknown;
+type JsonOperation = (input: Record<string, unknown>, request: AwsRequest) => unknown;
 
 export interface JsonRpcService {
   /** Signing name, e.g. glue. */
@@ -78,7 +78,7 @@ function jsonResponse(status: number, body: unknown, request: AwsRequest): AwsRe
   };
 }
 
-export function jsonRpcError(error: unknown, request: AwsRequest): AwsResponse {
+function jsonRpcError(error: unknown, request: AwsRequest): AwsResponse {
   const awsError =
     error instanceof AwsError
       ? error

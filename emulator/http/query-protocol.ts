@@ -15,9 +15,9 @@ import {
 export type QueryParameters = Map<string, string>;
 
 /** An operation's result: the members of `<Operation>Result`, nested objects and `member` lists. */
-export type QueryResult = Record<string, unknown>;
+type QueryResult = Record<string, unknown>;
 
-export type QueryOperation = (
+type QueryOperation = (
   parameters: QueryParameters,
   request: AwsRequest,
 ) => QueryResult | Promise<QueryResult>;
@@ -103,14 +103,6 @@ function parseForm(request: AwsRequest): QueryParameters {
   const parameters: QueryParameters = new Map(request.query);
   for (const [key, value] of form) parameters.set(key, value);
   return parameters;
-}
-
-/** The values of a `<name>.member.N` list, in order. */
-export function memberList(parameters: QueryParameters, name: string): string[] {
-  const values: string[] = [];
-  for (let n = 1; parameters.has(`${name}.member.${n}`); n++)
-    values.push(parameters.get(`${name}.member.${n}`)!);
-  return values;
 }
 
 /** The entries of a `<name>.entry.N` map: each entry's parameters with the `<name>.entry.N.` prefix removed. */

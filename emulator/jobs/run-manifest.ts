@@ -13,17 +13,17 @@ import { quoteIdentifier, quoteLiteral } from '../sources/sql-quote';
 /** The only placeholder the runner substitutes (see core/job-manifest.ts). */
 const LOGICAL_DATE_PLACEHOLDER = '${logical_date}';
 /** A SELECT column with this name is the per-row quarantine reason (else the predicate text is). */
-export const QUARANTINE_REASON_COLUMN = '_quarantine_reason';
-export const PART_FILE = 'part-00000.parquet';
+const QUARANTINE_REASON_COLUMN = '_quarantine_reason';
+const PART_FILE = 'part-00000.parquet';
 /** The empty marker Spark writes into an output prefix when the job commits. */
-export const SUCCESS_MARKER = '_SUCCESS';
+const SUCCESS_MARKER = '_SUCCESS';
 
 const RESULT = '__medallion_result';
 const FLAGGED = '__medallion_flagged';
 const FLAG = '__medallion_quarantined';
 
 /** A failed job run; the message names the stage, what the runner was doing, and the cause. */
-export class JobRunError extends Error {
+class JobRunError extends Error {
   constructor(
     readonly stageId: string,
     readonly phase: string,

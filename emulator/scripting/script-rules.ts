@@ -6,11 +6,11 @@
 import { z } from 'zod';
 
 /** Services whose runs can be scripted (the AWS signing names). */
-export const scriptableServices = ['glue', 'emr-serverless', 'dms', 'appflow', 'redshift-data'] as const;
+const scriptableServices = ['glue', 'emr-serverless', 'dms', 'appflow', 'redshift-data'] as const;
 export type ScriptableService = (typeof scriptableServices)[number];
 
 /** An AWS operation as `<signing name>:<Operation>`, e.g. `glue:StartJobRun`, or `*` for every call. */
-export const operationPatternSchema = z
+const operationPatternSchema = z
   .string()
   .regex(
     /^(\*|(s3|glue|emr-serverless|dms|appflow|redshift-data):([A-Z][A-Za-z0-9]*|\*))$/,
@@ -40,9 +40,9 @@ export const runFailureRuleSchema = z.object({
 });
 
 /** Where a scripted call fault strikes: before the operation runs, or after it took effect. */
-export const callFaultPhases = ['before', 'after-effect'] as const;
+const callFaultPhases = ['before', 'after-effect'] as const;
 /** What the caller gets: an AWS error response, or a connection closed without any answer. */
-export const callFaultResponses = ['error', 'drop'] as const;
+const callFaultResponses = ['error', 'drop'] as const;
 
 export const callFaultRuleSchema = z
   .object({
@@ -103,4 +103,3 @@ export type CallFaultRule = z.infer<typeof callFaultRuleSchema>;
 export type CallFaultRuleInput = z.input<typeof callFaultRuleSchema>;
 export type LatencyRule = z.infer<typeof latencyRuleSchema>;
 export type EmulatorScript = z.infer<typeof scriptSchema>;
-export type EmulatorScriptInput = z.input<typeof scriptSchema>;

@@ -5,7 +5,7 @@ import type { DayContext } from './shop-world';
 import type { SeededRandom } from './seeded-random';
 
 /** Salesforce-style 18-character id: key prefix 001 (Account) and a base-36 counter. */
-export function accountId(counter: number): string {
+function accountId(counter: number): string {
   return `001${counter.toString(36).toUpperCase().padStart(15, '0')}`;
 }
 

@@ -83,7 +83,7 @@ function emitMalformedCustomer(ctx: DayContext, commitMs: number, previous?: Cus
 }
 
 /** The address as typed: sometimes with capitals or stray spaces, which silver normalises. */
-export function customerEmail(
+function customerEmail(
   random: SeededRandom,
   first: string,
   last: string,

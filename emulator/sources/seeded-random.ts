@@ -41,7 +41,7 @@ export class SeededRandom {
  * Folds the parts (safe integers, e.g. seed, day index, stream id) into one 32-bit seed with the
  * murmur3 finaliser, so that neighbouring days get unrelated generators.
  */
-export function mixSeed(parts: readonly number[]): number {
+function mixSeed(parts: readonly number[]): number {
   let hash = 0x9e3779b9;
   for (const part of parts) {
     if (!Number.isSafeInteger(part)) throw new Error(`seed parts must be safe integers, got ${part}`);

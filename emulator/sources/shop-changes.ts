@@ -1,6 +1,6 @@
 import type { AccountRow, ShopRows, ShopTable } from './shop-schema';
 
-export type ChangeOp = 'I' | 'U' | 'D';
+type ChangeOp = 'I' | 'U' | 'D';
 
 /**
  * One row image the source database committed, exactly as DMS replicates it (Op, commit time, row).

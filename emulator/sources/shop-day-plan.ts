@@ -15,7 +15,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** Expected number of each action per day at scale 1 (about 400 OLTP changes with items and statuses). */
-export const DAILY_RATES = {
+const DAILY_RATES = {
   newCustomer: 8,
   updateCustomer: 20,
   /** Bursts of 2-3 updates of one customer within an hour. */
@@ -31,7 +31,7 @@ export const DAILY_RATES = {
 } as const;
 
 /** What exists when the shop opens: inserted during the first half hour of the epoch day. */
-export const INITIAL_POPULATION = { customers: 300, products: 60, accounts: 100 } as const;
+const INITIAL_POPULATION = { customers: 300, products: 60, accounts: 100 } as const;
 
 export const planShopDay: DayPlanner = (ctx, plan, dayIndex) => {
   const scale = ctx.options.scale;

@@ -3,7 +3,7 @@
  * object (pulled by AppFlow). Column order here is the column order of the written Parquet files.
  */
 
-export type ColumnType = 'BIGINT' | 'INTEGER' | 'VARCHAR' | 'TIMESTAMP';
+type ColumnType = 'BIGINT' | 'INTEGER' | 'VARCHAR' | 'TIMESTAMP';
 
 export interface ColumnDef {
   name: string;
@@ -61,8 +61,6 @@ export interface ShopRows {
 }
 
 export type ShopTable = keyof ShopRows;
-
-export const SHOP_SCHEMA = 'shop';
 
 export const SHOP_TABLES: Record<ShopTable, { columns: ColumnDef[]; primaryKey: string[] }> = {
   customers: {

@@ -3,8 +3,8 @@ import { writeDmsWindow } from './dms-window';
 import { DAY_MS, resolveShopOptions, type ShopSimulationOptions } from './shop-options';
 import type { SourceSimulator } from './source-api';
 
-export { crmAccountsAt, shopChangeLog, shopSnapshotAt, type ShopSnapshot } from './shop-timeline';
-export { MalformedReason, type AccountVersion, type ShopChange } from './shop-changes';
+export { crmAccountsAt, shopChangeLog, shopSnapshotAt } from './shop-timeline';
+export { MalformedReason, type ShopChange } from './shop-changes';
 export { DEFAULT_SHOP_OPTIONS, type ShopSimulationOptions } from './shop-options';
 
 /**

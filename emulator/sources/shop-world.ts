@@ -6,7 +6,7 @@ import { SeededRandom } from './seeded-random';
 
 export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
 
-export interface OpenOrder {
+interface OpenOrder {
   row: OrderRow;
   next: { atMs: number; status: OrderStatus };
 }

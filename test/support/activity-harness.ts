@@ -7,7 +7,7 @@ import type { AwsFailureDetails } from '../../core/errors';
 import { stageRunKey } from '../../core/run-key';
 import type { PollSettings, StageHeartbeat, StageRunIdentity } from '../../core/stage-io';
 
-export const REGION = 'eu-west-1';
+const REGION = 'eu-west-1';
 export const clientConfig = { region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 
 /** Millisecond polling: MockActivityEnvironment's Context.sleep is a real setTimeout. */

@@ -11,7 +11,7 @@ import { loadPipelines } from '../../pipelines/registry';
 import { noAlerts, succeeded } from './mock-activities';
 import type { MemoryRunState } from './memory-run-state';
 
-export const shop = loadPipelines().shop!;
+const shop = loadPipelines().shop!;
 export const shopStageIds = shop.stages.map((s) => s.id);
 export const scd2StageIds = shop.stages.filter((s) => s.kind === 'scd2').map((s) => s.id);
 export const cdcStageIds = shop.stages.filter((s) => s.kind === 'dms').map((s) => s.id);

@@ -1,5 +1,5 @@
 /** The emulated AppFlow executions as the state file keeps them, shared by the execution logic and DescribeFlow's view. */
-export type FlowExecutionStatus = 'InProgress' | 'Successful' | 'Error' | 'CancelStarted' | 'Canceled';
+type FlowExecutionStatus = 'InProgress' | 'Successful' | 'Error' | 'CancelStarted' | 'Canceled';
 
 export interface FlowExecutionRecord {
   executionId: string;

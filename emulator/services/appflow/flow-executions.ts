@@ -231,7 +231,7 @@ export class FlowExecutions {
   }
 }
 
-export function executionView(execution: FlowExecutionRecord): Record<string, unknown> {
+function executionView(execution: FlowExecutionRecord): Record<string, unknown> {
   return {
     executionId: execution.executionId,
     executionStatus: execution.status,

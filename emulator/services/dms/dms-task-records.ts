@@ -1,7 +1,7 @@
 /** The emulated DMS tasks' state as the state file keeps it, shared by the task logic and its API view. */
 import type { StopPosition } from './dms-positions';
 
-export type DmsTaskStatus = 'ready' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+type DmsTaskStatus = 'ready' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 /** One start of a task: the window it replicates and how far it got. */
 export interface DmsRunRecord {
@@ -21,7 +21,7 @@ export interface DmsRunRecord {
   error?: string;
 }
 
-export interface DmsTaskStats {
+interface DmsTaskStats {
   fullLoadProgressPercent: number;
   tablesLoaded: number;
   tablesLoading: number;

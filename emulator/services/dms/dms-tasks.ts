@@ -12,7 +12,7 @@ import { type StopPosition, decodeStartPosition, encodeCheckpoint, parseStopPosi
 import type { DmsRunRecord, DmsTaskRecord, DmsTasksState } from './dms-task-records';
 import { dmsTaskView } from './dms-task-view';
 
-export const STOP_REASON = {
+const STOP_REASON = {
   commitTime: 'Stop Reason STOPPED_AT_COMMIT_TIME',
   serverTime: 'Stop Reason STOPPED_AT_SERVER_TIME',
   fullLoadOnly: 'Stop Reason FULL_LOAD_ONLY_FINISHED',

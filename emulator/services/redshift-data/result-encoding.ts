@@ -16,7 +16,7 @@ export type Field =
   | { stringValue: string }
   | { blobValue: string };
 
-export interface ColumnMetadata {
+interface ColumnMetadata {
   name: string;
   label: string;
   typeName: string;

@@ -79,7 +79,7 @@ export function parameterNames(sql: string): Set<string> {
   return used;
 }
 
-export class MissingParameterError extends Error {
+class MissingParameterError extends Error {
   constructor(readonly parameter: string) {
     super(`the SQL uses :${parameter} but Parameters has no "${parameter}"`);
   }

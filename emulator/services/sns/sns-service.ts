@@ -15,14 +15,14 @@ import { AppendLog } from '../../runtime/append-log';
 import { uuid } from '../../runtime/ids';
 import type { EmulatedService, ServiceContext } from '../service-context';
 
-export interface SnsTopic {
+interface SnsTopic {
   arn: string;
   name: string;
   fifo: boolean;
   contentBasedDeduplication: boolean;
 }
 
-export interface PublishedMessage {
+interface PublishedMessage {
   messageId: string;
   topicArn: string;
   subject?: string;

@@ -7,22 +7,7 @@ import { silverOrderItems } from './silver-order-items';
 import { silverOrders } from './silver-orders';
 import { silverProducts } from './silver-products';
 
-export {
-  DAY_END_PLACEHOLDER,
-  DAY_START_PLACEHOLDER,
-  type ShopJobDefinition,
-  type ShopJobStage,
-} from './shop-job';
-export {
-  dailyRevenue,
-  factOrders,
-  silverAccounts,
-  silverCustomers,
-  silverOrderItems,
-  silverOrders,
-  silverProducts,
-};
-
+export { DAY_END_PLACEHOLDER, DAY_START_PLACEHOLDER, type ShopJobStage } from './shop-job';
 /** The shop pipeline's SQL jobs: silver (Glue, one per source table), then gold (EMR Serverless). */
 export const shopJobStages = {
   silver_customers: silverCustomers,

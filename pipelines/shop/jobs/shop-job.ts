@@ -22,7 +22,7 @@ export interface ShopJobStage {
  * core's job definition plus, per input, the `columns` hint (name -> common SQL type) that types the
  * empty view of an absent optional input (see emulator/jobs/manifest-schema.ts).
  */
-export type ShopJobDefinition = Omit<JobDefinitionInput, 'inputs'> & {
+type ShopJobDefinition = Omit<JobDefinitionInput, 'inputs'> & {
   inputs: (JobDefinitionInput['inputs'][number] & { columns?: Record<string, string> })[];
 };
 

@@ -55,7 +55,7 @@ export interface ChaosOutcome {
 }
 
 /** The serialization failure Redshift reports; the message AWS documents for ERROR: 1023. */
-export const SERIALIZATION_CONFLICT =
+const SERIALIZATION_CONFLICT =
   'ERROR: 1023 DETAIL: Serializable isolation violation on table - 100123, transactions forming the cycle are: 1234, 1235 (pid:5678)';
 
 export async function runChaosBackfill(options: ChaosBackfillOptions): Promise<ChaosOutcome> {

@@ -30,7 +30,7 @@ export function chaosProblems(outcome: ChaosOutcome, clean: ChaosOutcome, dates:
  * run returned) and a refused one did no work; nor did a Redshift statement that FAILED (its
  * transaction rolled back), whose retry runs as a new statement under `<run key>.r<n>`.
  */
-export function runsStartedTwice(calls: StartCall[], failedRunIds: readonly string[] = []): string[] {
+function runsStartedTwice(calls: StartCall[], failedRunIds: readonly string[] = []): string[] {
   const failed = new Set(failedRunIds);
   const started = new Map<string, StartCall[]>();
   for (const call of calls) {
@@ -58,7 +58,7 @@ function statementAttemptBase(key: string): string {
  * the other start without a key, is shared by every date: a stage that finds it crawling waits for that
  * crawl to end and starts its own, so how often it starts depends on timing, not on correctness.
  */
-export function dmsStartsDiffer(calls: StartCall[], clean: StartCall[]): string[] {
+function dmsStartsDiffer(calls: StartCall[], clean: StartCall[]): string[] {
   const count = (list: StartCall[]) =>
     list.filter((call) => call.operation === 'StartReplicationTask' && call.outcome === 'started').length;
   const actual = count(calls);

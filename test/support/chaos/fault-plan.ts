@@ -22,15 +22,8 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/**
- * The kinds CI injects: every kind. A kind the code cannot survive yet stays out of this list until it
- * can, so that CI keeps testing the others; lost responses need the worker's clients not to retry a
- * tokenless start (Glue, DMS) blindly, serialization conflicts a failed statement run again as a new one.
- */
-export const ENABLED_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS;
-
 /** Operations a throttling burst may hit: starts, status polls and lake reads and writes. */
-export const THROTTLED_OPERATIONS = [
+const THROTTLED_OPERATIONS = [
   'glue:StartJobRun',
   'glue:GetJobRun',
   'glue:GetJobRuns',
@@ -46,7 +39,7 @@ export const THROTTLED_OPERATIONS = [
 ] as const;
 
 /** Start* operations whose answer can be lost after the call took effect. */
-export const LOST_RESPONSE_OPERATIONS = [
+const LOST_RESPONSE_OPERATIONS = [
   'glue:StartJobRun',
   'emr-serverless:StartJobRun',
   'appflow:StartFlow',
@@ -88,7 +81,7 @@ const PER_KIND: Record<FaultKind, [number, number]> = {
 };
 
 export function faultPlan(seed: number, options: FaultPlanOptions): FaultPlan {
-  const kinds = FAULT_KINDS.filter((kind) => (options.kinds ?? ENABLED_FAULT_KINDS).includes(kind));
+  const kinds = FAULT_KINDS.filter((kind) => (options.kinds ?? FAULT_KINDS).includes(kind));
   const last = Math.max(2, Math.floor(options.horizon * 0.7));
   const faults: Fault[] = [];
   for (const kind of kinds) {

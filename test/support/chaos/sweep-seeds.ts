@@ -19,7 +19,7 @@ import { addDays, dateRange } from '../../../core/dates';
 import { type ChaosOutcome, runChaosBackfill } from './chaos-backfill';
 import { chaosProblems, describeOutcome } from './chaos-verdict';
 import { CHAOS_FIRST_DAY, CHAOS_HORIZON_PER_DAY } from './chaos-settings';
-import { ENABLED_FAULT_KINDS, FAULT_KINDS, type FaultKind, faultPlan } from './fault-plan';
+import { FAULT_KINDS, type FaultKind, faultPlan } from './fault-plan';
 import { productionWorkflowBundle } from '../../../local/workflow-bundle-cache';
 import { quietRuntime } from '../../../local/temporal-servers';
 
@@ -44,7 +44,7 @@ function positive(name: string, text: string): number {
 const seeds = values.seeds
   ? values.seeds.split(',').map((s) => positive('seeds', s.trim()))
   : Array.from({ length: positive('count', values.count) }, (_, i) => positive('first', values.first) + i);
-const kinds = values.kinds ? values.kinds.split(',').map((k) => k.trim()) : [...ENABLED_FAULT_KINDS];
+const kinds = values.kinds ? values.kinds.split(',').map((k) => k.trim()) : [...FAULT_KINDS];
 for (const kind of kinds)
   if (!(FAULT_KINDS as readonly string[]).includes(kind))
     throw new Error(`--kinds: unknown fault kind "${kind}"; use some of ${FAULT_KINDS.join(', ')}`);

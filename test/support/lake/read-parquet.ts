@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-export type PlainValue = string | number | boolean | null;
+type PlainValue = string | number | boolean | null;
 export type PlainRow = Record<string, PlainValue>;
 
 /** Dates as ISO strings, BIGINTs as numbers: the form tests compare with their expectations. */
-export function plain(value: unknown): PlainValue {
+function plain(value: unknown): PlainValue {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'bigint') return Number(value);

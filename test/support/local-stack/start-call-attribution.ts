@@ -26,7 +26,7 @@ export interface StageKeyBook {
   unkeyed: Record<string, string>;
 }
 
-export const CRAWLER_JOB = 'silver_customers:crawler';
+const CRAWLER_JOB = 'silver_customers:crawler';
 
 export function shopKeyBook(workflowId: string, stageIds: string[]): StageKeyBook {
   return {

@@ -81,7 +81,7 @@ export function sdkCalls(dir: string): SdkCall[] {
   return calls;
 }
 
-export function iamActions(call: SdkCall): string[] {
+function iamActions(call: SdkCall): string[] {
   const prefix = SERVICE_PREFIX[call.client];
   if (!prefix)
     throw new Error(

@@ -40,7 +40,7 @@ export function motoAvailable(): boolean {
 }
 
 /** A moto state-manager transition (moto's docs: "State Transitions"). */
-export type MotoTransition =
+type MotoTransition =
   | { progression: 'immediate' }
   | { progression: 'manual'; times: number }
   | { progression: 'time'; seconds: number };

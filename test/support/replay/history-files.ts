@@ -37,7 +37,7 @@ export function historyToJson(history: History): string {
   return `${JSON.stringify(protojson.toJson(historyType, HistoryMessage.fromObject(history)), null, 2)}\n`;
 }
 
-export function historyFromJson(json: unknown): History {
+function historyFromJson(json: unknown): History {
   // Unknown fields: a history from a newer server must still load (the SDK's own reader does the same).
   return HistoryMessage.fromObject(
     protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as Record<string, unknown>,

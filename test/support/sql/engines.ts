@@ -31,7 +31,7 @@ export type Statement = string | { sql: string; lists: (string | null)[][] };
 export const TEST_IAM_ROLE = 'arn:aws:iam::123456789012:role/medallion-redshift-copy';
 
 /** A literal of the given portable type, for test INSERTs and Parquet fixtures. */
-export function typedLiteral(dialect: Dialect, value: Value, type: string): string {
+function typedLiteral(dialect: Dialect, value: Value, type: string): string {
   const sqlType = dialect.columnType(type as StagingColumn['type']);
   if (value === null) return `CAST(NULL AS ${sqlType})`;
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';

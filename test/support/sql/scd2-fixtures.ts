@@ -75,7 +75,7 @@ export async function applyChanges(
   await applyScd2Batch(engine, spec, identity, changes.map(customerRow));
 }
 
-export const VERSION_COLUMNS = [
+const VERSION_COLUMNS = [
   { name: 'customer_id' },
   { name: 'email' },
   { name: 'full_name' },

@@ -31,7 +31,7 @@ export async function readTable(
   return rows.map((row) => normalizeRow(row));
 }
 
-export function normalizeValue(value: unknown): Value {
+function normalizeValue(value: unknown): Value {
   if (value === null || value === undefined) return null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'bigint' || typeof value === 'number') return String(value);
@@ -39,7 +39,7 @@ export function normalizeValue(value: unknown): Value {
   throw new Error(`unexpected ${typeof value} value in a snapshot: cast the column to VARCHAR`);
 }
 
-export function normalizeRow(row: Record<string, unknown>): Row {
+function normalizeRow(row: Record<string, unknown>): Row {
   return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, normalizeValue(value)]));
 }
 
