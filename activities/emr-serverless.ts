@@ -20,6 +20,7 @@ import { awsCall, clientRegion } from './aws-call';
 import { awsErrorCodeOf, detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
 import { readJobMetrics } from './job-metrics';
+import { judgeLakeChecks, lakeCheckPlanSchema } from './quality-gate';
 import { type RunPhase, runToTerminal } from './poll-run';
 import type { S3Activities } from './s3';
 import { identitySchema, parseStageInput, pollSchema, s3UriSchema, text, z } from './stage-input';
@@ -57,6 +58,7 @@ const emrInputSchema = z.object({
   entryPointArguments: z.array(z.string()),
   sparkSubmitParameters: z.string().optional(),
   metrics: z.object({ metricsUri: s3UriSchema }),
+  checks: lakeCheckPlanSchema.optional(),
 }) satisfies z.ZodType<EmrServerlessStageInput>;
 
 export function createEmrServerlessActivities(clients: {
@@ -196,11 +198,12 @@ export function createEmrServerlessActivities(clients: {
     });
 
     const metrics = await readJobMetrics(s3, input.metrics.metricsUri, subject(outcome.runId));
+    const checks = await judgeLakeChecks(s3, identity.stageId, input.checks, metrics);
     const usage = outcome.status.totalResourceUtilization;
     const details: Record<string, string | number> = {};
     if (usage?.vCPUHour !== undefined) details.vCpuHours = usage.vCPUHour;
     if (usage?.memoryGBHour !== undefined) details.memoryGbHours = usage.memoryGBHour;
-    return stageResult(identity, outcome, { metrics, details });
+    return stageResult(identity, outcome, { metrics, details, ...(checks ? { checks } : {}) });
   }
 
   return { runEmrServerlessStage };

@@ -28,6 +28,7 @@ import { detectedFailure, type FailureSubject } from './aws-errors';
 import { consoleLinks, linkIn } from './console-links';
 import { runGlueCrawler } from './glue-crawler';
 import { readJobMetrics } from './job-metrics';
+import { judgeLakeChecks, lakeCheckPlanSchema } from './quality-gate';
 import { type RunPhase, runToTerminal } from './poll-run';
 import type { S3Activities } from './s3';
 import { identitySchema, parseStageInput, pollSchema, s3UriSchema, text, z } from './stage-input';
@@ -69,6 +70,7 @@ const glueInputSchema = z.object({
   arguments: z.record(z.string().startsWith('--', 'Glue argument names start with "--"'), z.string()),
   crawlerName: text.optional(),
   metrics: z.object({ metricsUri: s3UriSchema }),
+  checks: lakeCheckPlanSchema.optional(),
 }) satisfies z.ZodType<GlueStageInput>;
 
 function glueFailureMessage(run: JobRun): string {
@@ -187,6 +189,8 @@ export function createGlueActivities(clients: { glue: GlueClient; s3: S3Activiti
     });
 
     const metrics = await readJobMetrics(s3, input.metrics.metricsUri, subject(outcome.runId));
+    // Before the crawler: a blocked day's partition is not published to the Data Catalog.
+    const checks = await judgeLakeChecks(s3, identity.stageId, input.checks, metrics);
     const details: Record<string, string | number> = {};
     if (outcome.status.ExecutionTime !== undefined)
       details.executionTimeSeconds = outcome.status.ExecutionTime;
@@ -209,7 +213,7 @@ export function createGlueActivities(clients: { glue: GlueClient; s3: S3Activiti
       details.crawlerState = crawl.state;
       details.crawlerStatusCalls = crawl.statusCalls;
     }
-    return stageResult(identity, outcome, { metrics, details });
+    return stageResult(identity, outcome, { metrics, details, ...(checks ? { checks } : {}) });
   }
 
   return { runGlueStage };

@@ -12,6 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { PipelineActivities } from '../core/activity-contracts';
 import { createAppFlowActivities } from './appflow';
+import { createCheckResultActivities } from './check-results';
 import { createDmsActivities } from './dms';
 import { createEmrServerlessActivities } from './emr-serverless';
 import { createGlueActivities } from './glue';
@@ -31,7 +32,12 @@ export interface AwsClients {
 
 type StageActivities = Pick<
   PipelineActivities,
-  'runGlueStage' | 'runEmrServerlessStage' | 'runDmsStage' | 'runAppFlowStage' | 'runRedshiftStage'
+  | 'runGlueStage'
+  | 'runEmrServerlessStage'
+  | 'runDmsStage'
+  | 'runAppFlowStage'
+  | 'runRedshiftStage'
+  | 'recordCheckOutcomes'
 >;
 
 export function createActivities(clients: AwsClients) {
@@ -42,6 +48,7 @@ export function createActivities(clients: AwsClients) {
     ...createDmsActivities({ dms: clients.dms, s3 }),
     ...createAppFlowActivities({ appflow: clients.appflow, s3 }),
     ...createRedshiftDataActivities({ redshiftData: clients.redshiftData, s3: clients.s3 }),
+    ...createCheckResultActivities({ redshiftData: clients.redshiftData }),
     readJson: s3.readJson,
     writeJson: s3.writeJson,
     listKeys: s3.listKeys,

@@ -13,6 +13,7 @@ const jobMetricsSchema = z.object({
   rowsIn: count,
   rowsOut: count,
   quarantined: count,
+  checks: z.record(z.string(), z.number().nullable()).optional(),
 }) satisfies z.ZodType<JobMetrics>;
 
 export async function readJobMetrics(

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
+import type { CheckOutcome } from '../core/check-outcome';
 import { FailureType } from '../core/errors';
 import type {
   PollSettings,
@@ -28,6 +29,7 @@ import type {
   RedshiftTarget,
   StageHeartbeat,
   StageResult,
+  WarehouseCheckPlan,
 } from '../core/stage-io';
 import { activityContext, awsCall, clientRegion } from './aws-call';
 import { awsErrorCodeOf, detectedFailure, type FailureSubject } from './aws-errors';
@@ -55,6 +57,7 @@ import {
   z,
 } from './stage-input';
 import { stageResult } from './stage-result';
+import { judgeWarehouseChecks, warehouseCheckPlanSchema } from './quality-gate';
 
 const REDSHIFT_STATEMENT_PHASES: Readonly<Record<Exclude<StatusString, 'ALL'>, RunPhase>> = {
   SUBMITTED: 'running',
@@ -106,6 +109,7 @@ const redshiftInputSchema = z.object({
     .array(z.object({ logicalDate: text, generation: z.number().int().nonnegative() }))
     .min(1)
     .optional(),
+  checks: warehouseCheckPlanSchema.optional(),
 }) satisfies z.ZodType<RedshiftStageInput>;
 
 const queryInputSchema = z.object({
@@ -284,6 +288,8 @@ export function createRedshiftDataActivities(
         );
       });
 
+    // The checks run before the load statement exists: a blocking failure throws here, loading nothing.
+    const checks = input.checks ? await probeChecks(input, input.checks, spec, context) : undefined;
     let transientFailures = 0;
     let resumeFromHeartbeat = true;
     let copied: { parts: number; skipped: number } | undefined;
@@ -355,11 +361,12 @@ export function createRedshiftDataActivities(
             ...(copied ? { copiedParts: copied.parts, skippedObjects: copied.skipped } : {}),
             ...(input.members ? { mergedDates: input.members.map((m) => m.logicalDate).join(',') } : {}),
           },
+          ...(checks ? { checks } : {}),
         });
       } catch (error) {
         if (error instanceof StatementExpired) {
           const fromLedger = await decideFromLedger(input, spec, error, context);
-          if (fromLedger) return fromLedger;
+          if (fromLedger) return checks ? { ...fromLedger, checks } : fromLedger;
           // The expired statement did not commit: a new statement does the load (its ledger guard
           // keeps it exactly-once should another attempt have committed meanwhile).
           resumeFromHeartbeat = false;
@@ -393,6 +400,71 @@ export function createRedshiftDataActivities(
         resumeFromHeartbeat = false;
       }
     }
+  }
+
+  /**
+   * Measures the stage's checks with the probe batch (core/stage-io.ts WarehouseCheckPlan): it stages
+   * the batch in a session temp table and runs one SELECT per check, in ONE transaction that changes no
+   * permanent table (the temp table ends with the session), then reads each SELECT's rows by its
+   * sub-statement id `<batch id>:<n>` (GetStatementResult). BatchExecuteStatement runs its statements
+   * as one transaction with no way to abort it on a condition, so the gate is between two statements:
+   * the load batch is only submitted when no blocking check failed.
+   */
+  async function probeChecks(
+    input: RedshiftStageInput,
+    plan: WarehouseCheckPlan,
+    stageSpec: ReturnType<typeof statementSpec>,
+    context: Context,
+  ): Promise<CheckOutcome[]> {
+    if (input.copies?.length) {
+      if (!copyManifests) {
+        throw detectedFailure(
+          FailureType.InvalidConfig,
+          stageSpec.subject(),
+          'this stage COPYs from S3 but the Redshift activities were built without an S3 client; pass s3',
+        );
+      }
+      for (const copy of input.copies) await copyManifests.prepareCopy(copy, stageSpec.subject());
+    }
+    const stageBeat = context.info.heartbeatDetails as unknown;
+    const spec = statementSpec(`${input.identity.stageId} checks`, input.target, await regionPromise);
+    const outcome = await runToTerminal<DescribeStatementResponse>({
+      ...spec,
+      poll: input.poll,
+      findExisting: () => Promise.resolve(undefined),
+      resumeFromHeartbeat: false,
+      heartbeatDetails: () => stageBeat,
+      start: async () => {
+        const response = await awsCall(spec.subject(), 'BatchExecuteStatement', (options) =>
+          redshiftData.send(
+            new BatchExecuteStatementCommand({ ...targetParameters(input.target), Sqls: plan.probe }),
+            options,
+          ),
+        );
+        if (!response.Id) throw new Error('Redshift Data BatchExecuteStatement returned no statement Id');
+        return { runId: response.Id };
+      },
+    });
+    return judgeWarehouseChecks(input.identity.stageId, plan, (position) =>
+      resultRows(spec, `${outcome.runId}:${position}`),
+    );
+  }
+
+  async function resultRows(spec: ReturnType<typeof statementSpec>, id: string): Promise<RedshiftRow[]> {
+    return awsCall(spec.subject(id), 'GetStatementResult', async (options) => {
+      const rows: RedshiftRow[] = [];
+      let columns: string[] = [];
+      for await (const page of paginateGetStatementResult({ client: redshiftData }, { Id: id }, options)) {
+        if (page.ColumnMetadata)
+          columns = page.ColumnMetadata.map((c, i) => c.label || c.name || `column${i + 1}`);
+        for (const record of page.Records ?? []) {
+          rows.push(
+            Object.fromEntries(record.map((field, i) => [columns[i] ?? `column${i + 1}`, fieldValue(field)])),
+          );
+        }
+      }
+      return rows;
+    });
   }
 
   /**
@@ -481,24 +553,7 @@ export function createRedshiftDataActivities(
           'aggregate in SQL or UNLOAD the result to S3',
       );
     }
-    return awsCall(spec.subject(outcome.runId), 'GetStatementResult', async (options) => {
-      const rows: RedshiftRow[] = [];
-      let columns: string[] = [];
-      for await (const page of paginateGetStatementResult(
-        { client: redshiftData },
-        { Id: outcome.runId },
-        options,
-      )) {
-        if (page.ColumnMetadata)
-          columns = page.ColumnMetadata.map((c, i) => c.label || c.name || `column${i + 1}`);
-        for (const record of page.Records ?? []) {
-          rows.push(
-            Object.fromEntries(record.map((field, i) => [columns[i] ?? `column${i + 1}`, fieldValue(field)])),
-          );
-        }
-      }
-      return rows;
-    });
+    return resultRows(spec, outcome.runId);
   }
 
   async function queryRedshift(rawInput: RedshiftQueryInput): Promise<RedshiftRow[]> {

@@ -1,3 +1,4 @@
+import type { CheckOutcome } from '../core/check-outcome';
 import type { JobMetrics, StageResult, StageRunIdentity } from '../core/stage-io';
 import type { RunOutcome } from './poll-run';
 
@@ -5,8 +6,13 @@ import type { RunOutcome } from './poll-run';
 export function stageResult(
   identity: StageRunIdentity,
   outcome: RunOutcome<unknown>,
-  extra: { metrics?: Partial<JobMetrics>; details?: Record<string, string | number> } = {},
+  extra: {
+    metrics?: Partial<Omit<JobMetrics, 'checks'>>;
+    details?: Record<string, string | number>;
+    checks?: CheckOutcome[];
+  } = {},
 ): StageResult {
+  const { rowsIn, rowsOut, quarantined } = extra.metrics ?? {};
   return {
     stageId: identity.stageId,
     awsRunId: outcome.runId,
@@ -15,8 +21,11 @@ export function stageResult(
     startedAt: outcome.startedAt,
     finishedAt: outcome.finishedAt,
     durationMs: outcome.durationMs,
-    ...extra.metrics,
+    ...(rowsIn !== undefined ? { rowsIn } : {}),
+    ...(rowsOut !== undefined ? { rowsOut } : {}),
+    ...(quarantined !== undefined ? { quarantined } : {}),
     ...(outcome.consoleUrl ? { consoleUrl: outcome.consoleUrl } : {}),
     details: { statusCalls: outcome.statusCalls, ...extra.details },
+    ...(extra.checks && extra.checks.length > 0 ? { checks: extra.checks } : {}),
   };
 }

@@ -95,6 +95,7 @@ function mockedActivities(plan: Plan, clock: ServerClock, testService: TestServi
   return {
     planDailyRun: () => Promise.resolve(plan),
     recordStageDone: () => Promise.resolve(),
+    recordCheckOutcomes: () => Promise.resolve(),
     runDmsStage: runStage,
     runAppFlowStage: runStage,
     runGlueStage: runStage,

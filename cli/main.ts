@@ -13,6 +13,8 @@ import { schedulesCommand } from './commands/schedules';
 import { backfillCommand } from './commands/backfill';
 import { rerunCommand } from './commands/rerun';
 import { alertsCommand } from './commands/alerts';
+import { checksCommand } from './commands/checks';
+import { badDayCommand } from './commands/bad-day';
 
 const program = new Command('medallion')
   .description('durable Temporal workflows for an AWS lakehouse pipeline')
@@ -87,6 +89,24 @@ program
   .option('--limit <n>', 'the newest n alerts', '20')
   .option('--full', 'print each message whole (links to the AWS console and the Temporal UI)')
   .action(alertsCommand);
+
+program
+  .command('checks')
+  .description('data-quality checks that failed over a range of dates (from the warehouse record)')
+  .requiredOption('--from <YYYY-MM-DD>', 'first logical date')
+  .requiredOption('--to <YYYY-MM-DD>', 'last logical date (inclusive)')
+  .option('--pipeline <name>', 'pipeline', 'shop')
+  .option('--warnings', 'list tripped warn checks too, not only blocking failures')
+  .option('--all', 'list every check outcome, passed ones too')
+  .action(checksCommand);
+
+program
+  .command('bad-day')
+  .description('local mode: make the source simulator break a date (to see the quality gates trip)')
+  .option('--date <YYYY-MM-DD>', 'the logical date to break')
+  .option('--faults <list>', 'comma-separated: drop-orders, duplicate-order, stall', 'drop-orders')
+  .option('--clear', 'stop breaking --date (or every date without --date)')
+  .action(badDayCommand);
 
 program.addCommand(schedulesCommand());
 

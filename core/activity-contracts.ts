@@ -4,8 +4,10 @@
  */
 import type { SettleAlertsRequest, SettleAlertsResult } from './alerts';
 import type { Plan } from './plan';
+import type { CheckOutcome } from './check-outcome';
 import type {
   AppFlowStageInput,
+  CheckRecording,
   DmsStageInput,
   EmrServerlessStageInput,
   GlueStageInput,
@@ -35,6 +37,15 @@ export interface RecordStageDoneRequest {
   result: StageResult;
 }
 
+export interface RecordCheckOutcomesRequest {
+  recording: CheckRecording;
+  pipeline: string;
+  logicalDate: string;
+  /** The stages evaluated by this run: their earlier rows of the date are replaced. */
+  stageIds: string[];
+  outcomes: CheckOutcome[];
+}
+
 export interface PipelineActivities {
   planDailyRun(request: PlanDailyRunRequest): Promise<Plan>;
   recordStageDone(request: RecordStageDoneRequest): Promise<void>;
@@ -45,6 +56,7 @@ export interface PipelineActivities {
   runRedshiftStage(input: RedshiftStageInput): Promise<StageResult>;
   /** Publishes new alerts and recoveries of a run's end (activities/alerts.ts). */
   settleAlerts(request: SettleAlertsRequest): Promise<SettleAlertsResult>;
+  recordCheckOutcomes(request: RecordCheckOutcomesRequest): Promise<void>;
 }
 
 /**

@@ -19,3 +19,8 @@ export interface CheckOutcome {
   /** One line naming the check, the measured value and the bound. */
   message: string;
 }
+
+/** What a DataQualityFailed stage failure carries as its details[0]: every outcome of the stage. */
+export interface DataQualityFailureDetails {
+  checks: CheckOutcome[];
+}

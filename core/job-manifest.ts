@@ -17,7 +17,11 @@
  *    column is dropped from the output), the others to `outputUri`; both are OVERWRITTEN (one
  *    partition per logical date), which makes a re-run of the job idempotent;
  * 4. on success the job writes JobMetrics JSON to `metricsUri`
- *    ({ rowsIn: rows the SELECT produced, rowsOut, quarantined }).
+ *    ({ rowsIn: rows the SELECT produced, rowsOut, quarantined });
+ * 5. each of `checks` is ONE SELECT (core/sql/check-queries.ts) over the view `_medallion_output` (the
+ *    rows written to outputUri) and the inputs, returning one row with a numeric `measured` column;
+ *    the metrics JSON carries `checks: { <name>: measured }`. The job measures, it does not judge: the
+ *    stage's activity holds each value to its bound.
  */
 export interface JobManifest {
   pipeline: string;
@@ -29,7 +33,16 @@ export interface JobManifest {
   outputUri: string;
   quarantineUri: string;
   metricsUri: string;
+  checks?: JobCheck[];
 }
+
+export interface JobCheck {
+  name: string;
+  sql: string;
+}
+
+/** The view of the job's written output that check SELECTs read. */
+export const CHECKED_OUTPUT_VIEW = '_medallion_output';
 
 export interface JobInput {
   name: string;

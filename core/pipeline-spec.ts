@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isValidTimeZone } from './dates';
+import { checkListProblems, qualityCheckSchema } from './quality-checks';
 import { dimensionSpecSchema, factLoadSpecSchema } from './warehouse-spec';
 
 /** A duration as Temporal's `ms`-style strings take it: '90s', '15 minutes', '6h', '2 days'. */
@@ -58,6 +59,8 @@ const stageBase = {
   timeouts: timeoutsSpecSchema.optional(),
   retry: retrySpecSchema.optional(),
   poll: pollSpecSchema.optional(),
+  /** Data-quality checks of the stage's output (core/quality-checks.ts). */
+  checks: z.array(qualityCheckSchema).default([]),
 };
 
 /** Where a job input comes from, resolved to an s3:// prefix by the plan. */
@@ -161,6 +164,16 @@ export const pipelineSpecSchema = z
           });
         }
       });
+    });
+    spec.stages.forEach((stage, index) => {
+      const inputs = 'job' in stage ? stage.job.inputs.map((input) => input.name) : [];
+      for (const problem of checkListProblems(stage.kind, stage.checks, inputs)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', index, 'checks', ...problem.path],
+          message: problem.message,
+        });
+      }
     });
     const cycle = findCycle(spec.stages);
     if (cycle) {

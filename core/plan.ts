@@ -3,6 +3,7 @@
  * date, generation) into concrete stage inputs; the workflow only walks the DAG. Editing a spec
  * therefore never changes what a running history replays.
  */
+import { checkRecordingOf, jobChecks, lakeCheckPlan, warehouseCheckPlan } from './check-plan';
 import { dayWindowUtc } from './dates';
 import { durationMs } from './durations';
 import { type Environment, warehouseTarget } from './environment';
@@ -12,7 +13,14 @@ import { stagingColumns } from './sql/dimension-layout';
 import type { JobDefinition, PipelineSpec, StageKind, StageSpec } from './pipeline-spec';
 import { stageRunKey } from './run-key';
 import { settingsFor, type StageSettings } from './stage-defaults';
-import type { CopySource, PollSettings, StageInput, StageResult, StageRunIdentity } from './stage-io';
+import type {
+  CheckRecording,
+  CopySource,
+  PollSettings,
+  StageInput,
+  StageResult,
+  StageRunIdentity,
+} from './stage-io';
 import type { DimensionSpec, FactLoadSpec } from './warehouse-spec';
 
 /** Generates the warehouse statements of one batch; one transaction per stage. */
@@ -87,6 +95,8 @@ export interface Plan {
   windowEndUtc: string;
   maxConcurrentStages: number;
   stages: PlannedStage[];
+  /** Set when a stage declares checks: where the run records their outcomes. */
+  checkRecording?: CheckRecording;
 }
 
 export interface PlanRequest {
@@ -140,7 +150,9 @@ export function buildPlan(request: PlanRequest): Plan {
     if (!selected.has(stage.id)) planned.notSelected = true;
     return planned;
   });
+  const checkRecording = checkRecordingOf(spec, request.env);
   return {
+    ...(checkRecording ? { checkRecording } : {}),
     pipeline: spec.name,
     logicalDate,
     timeZone: spec.timeZone,
@@ -233,6 +245,7 @@ function stageInput(
           ? { crawlerName: lookup(env.glue.crawlers, stage.crawler, `glue.crawlers.${stage.crawler}`) }
           : {}),
         metrics: { metricsUri: manifest.metricsUri },
+        ...lakeChecksOf(stage, request),
       };
     }
     case 'emr-serverless': {
@@ -250,6 +263,7 @@ function stageInput(
           ? { sparkSubmitParameters: env.emrServerless.sparkSubmitParameters }
           : {}),
         metrics: { metricsUri: manifest.metricsUri },
+        ...lakeChecksOf(stage, request),
       };
     }
     case 'scd2':
@@ -266,6 +280,9 @@ function stageInput(
             : request.sql.factLoadStatements(stage.fact, batch),
         ledgerLookup: request.sql.ledgerLookup(stage.kind === 'scd2' ? stage.dimension : stage.fact, batch),
         ...(copy ? { copies: [copy] } : {}),
+        ...(stage.checks.length > 0
+          ? { checks: warehouseCheckPlan(stage, batch, spec, window.endUtc.toISOString()) }
+          : {}),
       };
     }
   }
@@ -307,9 +324,19 @@ export function warehouseBatchOf(
   };
 }
 
+function lakeChecksOf(stage: StageSpec, request: PlanRequest) {
+  if (stage.checks.length === 0) return {};
+  const { env, logicalDate, spec } = request;
+  return { checks: lakeCheckPlan(stage.checks, env.lakeBucket, spec.name, stage.id, logicalDate) };
+}
+
 function jobManifest(job: JobDefinition, stageId: string, request: PlanRequest): JobManifest {
   const { env, logicalDate, spec } = request;
   const bucket = env.lakeBucket;
+  const checks = jobChecks(
+    spec.stages.find((s) => s.id === stageId)?.checks ?? [],
+    dayWindowUtc(logicalDate, spec.timeZone).endUtc.toISOString(),
+  );
   return {
     pipeline: spec.name,
     stageId,
@@ -328,6 +355,7 @@ function jobManifest(job: JobDefinition, stageId: string, request: PlanRequest):
         : lakeLayout.gold(bucket, job.output.table, logicalDate),
     quarantineUri: lakeLayout.quarantine(bucket, stageId, logicalDate),
     metricsUri: lakeLayout.metrics(bucket, spec.name, logicalDate, stageId),
+    ...(checks.length > 0 ? { checks } : {}),
   };
 }
 

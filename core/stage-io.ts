@@ -2,6 +2,8 @@
  * What the workflow hands to a stage activity and what it gets back. Shared by workflows/ (types only),
  * activities/ and the emulator. Everything here must stay serialisable and small (payloads <= 2 MB).
  */
+import type { CheckOutcome } from './check-outcome';
+import type { QualityCheck } from './quality-checks';
 
 /** Identifies one execution of one stage; the idempotency key of every AWS call derives from it. */
 export interface StageRunIdentity {
@@ -46,6 +48,7 @@ export interface GlueStageInput {
   /** Optional crawler to run after the job succeeds (updates the Data Catalog). */
   crawlerName?: string;
   metrics: JobManifestLocation;
+  checks?: LakeCheckPlan;
 }
 
 export interface EmrServerlessStageInput {
@@ -59,6 +62,34 @@ export interface EmrServerlessStageInput {
   entryPointArguments: string[];
   sparkSubmitParameters?: string;
   metrics: JobManifestLocation;
+  checks?: LakeCheckPlan;
+}
+
+/**
+ * The checks of a job stage: the job measures the SQL ones (manifest `checks`, results in its
+ * metrics), the activity judges them with the row counts and the trailing days' metrics.
+ */
+export interface LakeCheckPlan {
+  declared: QualityCheck[];
+  /** Metrics JSON of the earlier dates a trailing row-count bound looks at, newest first. */
+  trailingMetricsUris: string[];
+}
+
+/**
+ * The checks of a warehouse stage, measured before the merge or load statement runs: `probe` is a
+ * BatchExecuteStatement that stages the batch in a session temp table (as the load does) and then
+ * runs one measuring SELECT per check; results are read per sub-statement. Only when no blocking
+ * check failed does the load batch run, so a failed check loads nothing.
+ */
+export interface WarehouseCheckPlan {
+  declared: QualityCheck[];
+  probe: string[];
+  /** Check name -> 1-based position of its measuring SELECT in `probe`. */
+  measures: Record<string, number>;
+  /** 1-based position of the staged row count SELECT in `probe`. */
+  rowCountStatement: number;
+  /** 1-based position of the SELECT of earlier dates' measured row counts (column `measured`). */
+  trailingStatement?: number;
 }
 
 export interface DmsStageInput {
@@ -124,6 +155,7 @@ export interface RedshiftStageInput {
    * its identity had. Failures name the dates; each member's stage-done marker is written on success.
    */
   members?: { logicalDate: string; generation: number }[];
+  checks?: WarehouseCheckPlan;
 }
 
 export interface CopySource {
@@ -136,11 +168,21 @@ export interface CopySource {
 export type StageInput =
   GlueStageInput | EmrServerlessStageInput | DmsStageInput | AppFlowStageInput | RedshiftStageInput;
 
+/** Where a pipeline's check outcomes are recorded: `<schema>.medallion_check_results` in the warehouse. */
+export interface CheckRecording {
+  target: RedshiftTarget;
+  dialect: 'redshift' | 'duckdb';
+  copyRoleArn: string;
+  schema: string;
+}
+
 /** Written by a job (Glue / EMR Serverless SQL runner) next to its output. */
 export interface JobMetrics {
   rowsIn: number;
   rowsOut: number;
   quarantined: number;
+  /** What each of the manifest's check SELECTs measured (core/job-manifest.ts, point 5). */
+  checks?: Record<string, number | null>;
 }
 
 export interface StageResult {
@@ -160,6 +202,8 @@ export interface StageResult {
   consoleUrl?: string;
   /** Service-specific facts worth showing (e.g. DMS checkpoint, SCD2 versions opened/closed). */
   details?: Record<string, string | number>;
+  /** The stage's data-quality check outcomes (none failed blocking, or the stage would have failed). */
+  checks?: CheckOutcome[];
 }
 
 /** Heartbeat details of a polling stage activity: lets a retried attempt resume the same AWS run. */

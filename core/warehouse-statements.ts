@@ -7,16 +7,15 @@ import {
   createDimensionTablesSql,
   createFactTablesSql,
   type Dialect,
-  duckdbDialect,
   factLoadSql,
   ledgerLookupAllSql,
   ledgerLookupSql,
-  redshiftDialect,
   scd2MergeSql,
 } from './sql';
+import { warehouseDialect } from './sql/warehouse-dialect';
 
 function dialectOf(batch: WarehouseBatch): Dialect {
-  return batch.dialect === 'redshift' ? redshiftDialect({ iamRole: batch.copyRoleArn }) : duckdbDialect();
+  return warehouseDialect(batch);
 }
 
 export const warehouseSql: WarehouseSql = {

@@ -7,7 +7,10 @@ The PySpark twin of the emulator's DuckDB runner (emulator/jobs/run-manifest.ts)
 3. rows where `quarantineWhen` is TRUE (NULL counts as false) go to `quarantineUri` with
    `_quarantine_reason` (a SELECT column of that name is the per-row reason, else the predicate text),
    the others to `outputUri`; both prefixes are overwritten, one file each, even when empty;
-4. JobMetrics JSON ({rowsIn, rowsOut, quarantined}) is written to `metricsUri` on success.
+4. each of `checks` ({name, sql}) is one SELECT over the view `_medallion_output` (the written rows) and
+   the inputs, returning a `measured` column; the values go into the metrics as `checks` (the stage's
+   activity holds them to their bounds);
+5. JobMetrics JSON ({rowsIn, rowsOut, quarantined[, checks]}) is written to `metricsUri` on success.
 
 Glue passes the manifest as `--medallion_manifest <json>`; EMR Serverless as `--manifest <json>`.
 """
@@ -21,6 +24,7 @@ from urllib.parse import urlparse
 LOGICAL_DATE = "${logical_date}"
 REASON = "_quarantine_reason"
 FLAG = "__medallion_quarantined"
+CHECKED_OUTPUT_VIEW = "_medallion_output"
 REQUIRED_FIELDS = ("pipeline", "stageId", "logicalDate", "inputs", "sql", "outputUri", "quarantineUri", "metricsUri")
 
 
@@ -125,13 +129,32 @@ def run_job(spark, s3, manifest):
             output.coalesce(1).write.mode("overwrite").parquet(manifest["outputUri"])
         with phase(stage, f"writing the quarantine ({manifest['quarantineUri']})"):
             rejected.coalesce(1).write.mode("overwrite").parquet(manifest["quarantineUri"])
+        checks = measure_checks(spark, stage, output, manifest)
     finally:
         flagged.unpersist()
     metrics = {"rowsIn": rows_in, "rowsOut": rows_in - quarantined, "quarantined": quarantined}
+    if manifest.get("checks"):
+        metrics["checks"] = checks
     with phase(stage, f"writing metrics ({manifest['metricsUri']})"):
         bucket, key = split_s3(manifest["metricsUri"])
         s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(metrics).encode(), ContentType="application/json")
     return metrics
+
+
+def measure_checks(spark, stage, output, manifest):
+    """Runs each check SELECT over the written rows; returns name -> measured (a number or None)."""
+    checks = {}
+    if not manifest.get("checks"):
+        return checks
+    output.createOrReplaceTempView(CHECKED_OUTPUT_VIEW)
+    for check in manifest["checks"]:
+        with phase(stage, f"measuring check '{check['name']}'"):
+            rows = spark.sql(substitute(check["sql"], manifest["logicalDate"])).collect()
+            if rows and "measured" not in rows[0].asDict():
+                raise ValueError("a check SELECT must return a column named measured")
+            value = rows[0]["measured"] if rows else None
+            checks[check["name"]] = None if value is None else int(value) if float(value).is_integer() else float(value)
+    return checks
 
 
 def main(argv):

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { buildShopEmulatorConfig } from '../emulator/shop-emulator-config';
+import { badDaysFrom } from '../emulator/sources/bad-days';
 import { createShopSimulator } from '../emulator/sources/shop-simulator';
 import { type RunningEmulator, startEmulator } from '../emulator/start-emulator';
 import { loadPipelines } from '../pipelines/registry';
@@ -14,7 +15,7 @@ import { parseWorkerConfig, type WorkerConfig } from '../workers/config';
 import { localEnvironment } from './local-environment';
 import { createMedallionWorker } from '../workers/worker';
 import { type DevServer, startDevServer } from './dev-server';
-import { loadOrCreateWorld, saveEndpoints, type LocalWorld, worldEpoch } from './local-state';
+import { badDaysFile, loadOrCreateWorld, saveEndpoints, type LocalWorld, worldEpoch } from './local-state';
 
 export interface LocalStack {
   config: WorkerConfig;
@@ -67,7 +68,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         seed: world.seed,
         timeZone: shop.timeZone,
       }),
-      sources: createShopSimulator({ epochUtc: worldEpoch(world) }),
+      sources: createShopSimulator({ epochUtc: worldEpoch(world) }, badDaysFrom(badDaysFile(dataDir))),
       logger: pino({ level: 'warn' }, pino.destination(2)),
     });
     stops.push(() => emulator.stop());

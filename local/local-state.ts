@@ -36,6 +36,11 @@ export interface LocalEndpoints {
   pid: number;
 }
 
+/** The bad days `medallion bad-day` asks the local source simulator for (emulator/sources/bad-days.ts). */
+export function badDaysFile(dataDir: string): string {
+  return path.join(dataDir, 'bad-days.txt');
+}
+
 export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.MEDALLION_DATA_DIR ?? '.medallion');
 }

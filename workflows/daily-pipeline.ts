@@ -14,6 +14,7 @@ import { scheduledStartTimeKey } from '../core/search-attributes';
 import { type BackfillChildFlags, startedByBackfill, takeBackfillChildFlags } from './backfill-child-flag';
 import type { DailyPipelineInput } from '../core/daily-contracts';
 import { validateDailyInput } from './daily-input';
+import { recordChecks } from './check-recording';
 import { DailyRunView } from './daily-run-view';
 import { failureClass, describeFailure } from './failure-text';
 import { type DagCallbacks, runDag } from './run-dag';
@@ -76,6 +77,7 @@ export async function dailyPipeline(
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the SDK's own CancelledFailure
     throw cancellation;
   }
+  await recordChecks(plan, view.report);
   view.conclude();
   await sendAlerts(dailyAlertRequest(view.report, inBackfill));
   return view.finish();

@@ -21,7 +21,7 @@ import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-rep
 import { searchAttributeKeys } from '../core/search-attributes';
 import type { StageResult } from '../core/stage-io';
 import { deferredStageReport } from './backfill-child-flag';
-import { describeFailure, failureClass, failureConsoleUrl } from './failure-text';
+import { checkOutcomesOf, describeFailure, failureClass, failureConsoleUrl } from './failure-text';
 import { renderProgress } from './progress-text';
 import { workflowNowMs } from './workflow-clock';
 
@@ -68,6 +68,7 @@ export class DailyRunView {
     Object.assign(stage, { status: 'running', attempt, startedAt: new Date().toISOString() });
     delete stage.error;
     delete stage.errorClass;
+    delete stage.checks;
     delete stage.finishedAt;
     this.publish();
   }
@@ -80,12 +81,14 @@ export class DailyRunView {
 
   failed(id: string, error: unknown): void {
     const consoleUrl = failureConsoleUrl(error);
+    const checks = checkOutcomesOf(error);
     Object.assign(this.stage(id), {
       status: 'failed',
       error: describeFailure(error),
       errorClass: failureClass(error),
       ...(consoleUrl ? { consoleUrl } : {}),
       finishedAt: new Date().toISOString(),
+      ...(checks ? { checks } : {}),
     });
     this.publish();
   }

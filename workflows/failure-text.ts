@@ -1,4 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { CheckOutcome, DataQualityFailureDetails } from '../core/check-outcome';
+import { FailureType } from '../core/errors';
 
 /** The most useful one-line explanation of a stage failure: the AWS cause, not the wrapper. */
 export function describeFailure(error: unknown): string {
@@ -33,4 +35,14 @@ export function failureConsoleUrl(error: unknown): string | undefined {
   if (!(current instanceof ApplicationFailure)) return undefined;
   const details = current.details?.[0] as { consoleUrl?: unknown } | undefined;
   return typeof details?.consoleUrl === 'string' ? details.consoleUrl : undefined;
+}
+
+/** The check outcomes a DataQualityFailed stage failure carries, else undefined. */
+export function checkOutcomesOf(error: unknown): CheckOutcome[] | undefined {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (!(current instanceof ApplicationFailure) || current.type !== FailureType.DataQualityFailed)
+    return undefined;
+  const details = current.details?.[0] as Partial<DataQualityFailureDetails> | undefined;
+  return Array.isArray(details?.checks) ? details.checks : undefined;
 }

@@ -14,6 +14,8 @@ const ICON: Record<string, string> = {
 
 /** The first failure's explanation is cut here, so the panel stays a few lines high. */
 const ERROR_CHARS = 200;
+/** Tripped checks listed in the panel; the rest are counted. */
+const MAX_CHECK_LINES = 5;
 
 /**
  * Markdown for the Temporal UI's "current details" panel: a one-line header, then one table row per
@@ -35,6 +37,7 @@ export function renderProgress(report: DailyRunReport, nowMs: number): string {
     header,
     ['| stage | state | attempt | time |', '|---|---|---|---|', ...rows].join('\n'),
     ...why,
+    ...trippedChecks(report),
   ].join('\n\n');
 }
 
@@ -48,4 +51,20 @@ function stageTime(stage: StageReport, nowMs: number): string {
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
   return flat.length > ERROR_CHARS ? `${flat.slice(0, ERROR_CHARS - 1)}…` : flat;
+}
+
+/** Checks that did not pass, one line each (a few at most): what blocked the stage or warns. */
+function trippedChecks(report: DailyRunReport): string[] {
+  const tripped = report.stages.flatMap((s) => (s.checks ?? []).filter((c) => !c.passed));
+  if (tripped.length === 0) return [];
+  const lines = tripped
+    .slice(0, MAX_CHECK_LINES)
+    .map(
+      (c) =>
+        `- ${c.severity === 'block' ? '⛔ blocked by' : '⚠️ warning'} **${c.stageId}.${c.check}**: measured ${oneLine(
+          String(c.measured ?? 'nothing'),
+        )}, bound ${oneLine(c.bound)}`,
+    );
+  const more = tripped.length > MAX_CHECK_LINES ? [`- … ${tripped.length - MAX_CHECK_LINES} more`] : [];
+  return [['**Data-quality checks**', ...lines, ...more].join('\n')];
 }

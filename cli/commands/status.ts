@@ -11,6 +11,7 @@ import { scheduledStartTimeKey, searchAttributeKeys } from '../../core/search-at
 import { loadPipelines } from '../../pipelines/registry';
 import { progressQuery } from '../../workflows';
 import { connectCli } from '../connect';
+import { checkLines } from '../check-lines';
 import { failureReport } from '../failure-report';
 
 export interface StatusOptions {
@@ -154,6 +155,7 @@ export async function printStatus(
     const report = await reportOf(client, runs.runs[0]!);
     for (const stage of report?.stages ?? []) {
       say(`    ${stage.id.padEnd(26)} ${stage.status}${stage.error ? `: ${stage.error}` : ''}`);
+      for (const line of checkLines(stage.checks, '      ')) say(line);
     }
     return;
   }

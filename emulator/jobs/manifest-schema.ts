@@ -49,6 +49,14 @@ const manifestSchema = z
     outputUri: z.string().regex(S3_PREFIX, 'must be an s3:// prefix ending in /'),
     quarantineUri: z.string().regex(S3_PREFIX, 'must be an s3:// prefix ending in /'),
     metricsUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.json$/, 'must be an s3:// URI of a .json object'),
+    checks: z
+      .array(
+        z.object({
+          name: z.string().regex(IDENTIFIER, 'must be a SQL identifier'),
+          sql: z.string().trim().min(1, 'must be one SELECT returning a `measured` column'),
+        }),
+      )
+      .optional(),
   })
   .superRefine((manifest, ctx) => {
     const names = manifest.inputs.map((input) => input.name.toLowerCase());

@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import type { JobManifest } from '../../core/job-manifest';
+import { CHECKED_OUTPUT_VIEW, type JobManifest } from '../../core/job-manifest';
 import type { JobMetrics } from '../../core/stage-io';
 import { withScratchConnection } from '../runtime/scratch-duckdb';
 import type { RunJobManifest } from './job-runner-api';
@@ -45,7 +45,9 @@ class JobRunError extends Error {
  *    the quarantine prefix with `_quarantine_reason`, the others to the output prefix;
  * 4. both prefixes are deleted and rewritten as one part-00000.parquet each, even when empty, plus
  *    Spark's empty `_SUCCESS` marker;
- * 5. metrics JSON is written last, only on success.
+ * 5. each check SELECT runs over the view of the written rows (`_medallion_output`) and the inputs;
+ *    what it measured goes into the metrics as `checks` (the activity judges it);
+ * 6. metrics JSON is written last, only on success.
  */
 export const runJobManifest: RunJobManifest = async (manifest: JobManifest, resolve: S3PathResolver) => {
   const stageId = typeof manifest?.stageId === 'string' && manifest.stageId ? manifest.stageId : '<unnamed>';
@@ -81,7 +83,15 @@ export const runJobManifest: RunJobManifest = async (manifest: JobManifest, reso
     await phase(stageId, `writing the quarantine (${job.quarantineUri})`, () =>
       overwritePrefix(connection, resolve(job.quarantineUri), quarantineSelect),
     );
-    const metrics = await phase(stageId, 'counting rows', () => countRows(connection));
+    const counts = await phase(stageId, 'counting rows', () => countRows(connection));
+    await connection.run(`CREATE TEMP VIEW ${CHECKED_OUTPUT_VIEW} AS ${outputSelect}`);
+    const checks: Record<string, number | null> = {};
+    for (const check of job.checks ?? []) {
+      checks[check.name] = await phase(stageId, `measuring check '${check.name}'`, () =>
+        measure(connection, check.sql.replaceAll(LOGICAL_DATE_PLACEHOLDER, job.logicalDate)),
+      );
+    }
+    const metrics: JobMetrics = job.checks?.length ? { ...counts, checks } : counts;
     await phase(stageId, `writing metrics (${job.metricsUri})`, () =>
       writeFileAtomically(resolve(job.metricsUri), `${JSON.stringify(metrics)}\n`),
     );
@@ -213,4 +223,16 @@ async function countRows(connection: DuckDBConnection): Promise<JobMetrics> {
   const [row] = reader.getRowObjectsJson() as { rows_in: number; quarantined: number }[];
   const rowsIn = row!.rows_in;
   return { rowsIn, rowsOut: rowsIn - row!.quarantined, quarantined: row!.quarantined };
+}
+
+/** One check SELECT's `measured` value (a number, or null when the SELECT gave NULL or no row). */
+async function measure(connection: DuckDBConnection, sql: string): Promise<number | null> {
+  const reader = await connection.runAndReadAll(sql);
+  const [row] = reader.getRowObjectsJson() as Record<string, unknown>[];
+  const value = row?.measured;
+  if (value === undefined) {
+    if (!row) return null;
+    throw new Error('a check SELECT must return a column named measured');
+  }
+  return value === null ? null : Number(value);
 }

@@ -14,6 +14,7 @@ const jobManifestSchema = z.object({
   outputUri: s3Uri,
   quarantineUri: s3Uri,
   metricsUri: s3Uri,
+  checks: z.array(z.object({ name: z.string().min(1), sql: z.string().min(1) })).optional(),
 }) satisfies z.ZodType<JobManifest>;
 
 /**

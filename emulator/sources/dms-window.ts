@@ -1,4 +1,5 @@
 import { withScratchConnection } from '../runtime/scratch-duckdb';
+import { applyBadDays, type BadDays } from './bad-days';
 import { datePath } from '../../core/lake-layout';
 import { type CellValue, writeParquetFiles } from './parquet-file';
 import type { ShopChange } from './shop-changes';
@@ -36,10 +37,15 @@ interface PlannedFile {
 export async function writeDmsWindow(
   request: DmsWindowRequest,
   options?: ShopSimulationOptions,
+  badDays?: BadDays,
 ): Promise<DmsWindowResult> {
   const tables = validateRequest(request);
   const outputUri = request.outputUri.endsWith('/') ? request.outputUri : `${request.outputUri}/`;
-  const changes = shopChangeLog(request.seed, request.fromUtc, request.toUtc, options);
+  const changes = applyBadDays(
+    shopChangeLog(request.seed, request.fromUtc, request.toUtc, options),
+    request.partitionTimeZone,
+    badDays?.() ?? {},
+  );
   const snapshot = request.fullLoad ? shopSnapshotAt(request.seed, request.fromUtc, options) : undefined;
 
   return withScratchConnection(async (connection) => {

@@ -4,6 +4,7 @@
  * dimensions and loads the facts. Every stage kind of medallion appears once at least.
  */
 import type { PipelineSpecInput } from '../../core/pipeline-spec';
+import { shopChecks } from './checks';
 import { shopJobStages } from './jobs';
 import { dimCustomer, dimProduct, factDailyRevenue, factOrders } from './warehouse';
 
@@ -40,10 +41,10 @@ export const shopPipeline: PipelineSpecInput = {
     },
     { ...silver_customers, dependsOn: ['ingest_oltp'], crawler: 'silver' },
     { ...silver_products, dependsOn: ['ingest_oltp'] },
-    { ...silver_orders, dependsOn: ['ingest_oltp'] },
+    { ...silver_orders, dependsOn: ['ingest_oltp'], checks: shopChecks.silver_orders },
     { ...silver_order_items, dependsOn: ['ingest_oltp'] },
     { ...silver_accounts, dependsOn: ['ingest_crm'] },
-    { ...fact_orders, dependsOn: ['silver_orders', 'silver_order_items'] },
+    { ...fact_orders, dependsOn: ['silver_orders', 'silver_order_items'], checks: shopChecks.fact_orders },
     { ...daily_revenue, dependsOn: ['silver_orders', 'silver_order_items', 'silver_products'] },
     {
       id: 'scd2_dim_customer',
@@ -65,6 +66,7 @@ export const shopPipeline: PipelineSpecInput = {
       dependsOn: ['fact_orders'],
       fact: factOrders,
       sourceTable: 'fact_orders',
+      checks: shopChecks.load_fact_orders,
     },
     {
       id: 'load_fact_daily_revenue',

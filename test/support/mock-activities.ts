@@ -57,5 +57,6 @@ export function mockActivities(
       calls.alerts.push(request);
       return noAlerts.settleAlerts(request);
     },
+    recordCheckOutcomes: unexpected,
   };
 }

@@ -71,6 +71,7 @@ function activities(plan: Plan): PipelineActivities {
   return {
     planDailyRun: () => Promise.resolve(plan),
     recordStageDone: () => Promise.reject(new Error('stage activities record their own markers now')),
+    recordCheckOutcomes: () => Promise.reject(new Error('no stage of this plan declares checks')),
     runGlueStage: async (input) => {
       await delay(stageMs[input.identity.stageId] ?? 0);
       return succeeded(input.identity.stageId);
