@@ -97,13 +97,12 @@ export const qualityCheckSchema = z.discriminatedUnion('kind', [
 
 export type QualityCheck = z.output<typeof qualityCheckSchema>;
 export type QualityCheckInput = z.input<typeof qualityCheckSchema>;
-export type QualityCheckKind = QualityCheck['kind'];
 
 /** Where a stage's checks run: on the job's output in the lake, or on the staged batch in the warehouse. */
-export type CheckSite = 'lake' | 'warehouse';
+type CheckSite = 'lake' | 'warehouse';
 
 /** Which stage kinds may declare which checks; `undefined`: the kind declares none. */
-export function checkSiteOf(stageKind: string): CheckSite | undefined {
+function checkSiteOf(stageKind: string): CheckSite | undefined {
   if (stageKind === 'glue' || stageKind === 'emr-serverless') return 'lake';
   if (stageKind === 'scd2' || stageKind === 'load') return 'warehouse';
   return undefined;

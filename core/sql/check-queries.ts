@@ -7,7 +7,7 @@
  */
 import type { QualityCheck } from '../quality-checks';
 
-export const MEASURED_COLUMN = 'measured';
+const MEASURED_COLUMN = 'measured';
 
 export interface CheckSqlContext {
   /** The checked rows: the job's output view, or the warehouse staging table (already quoted). */

@@ -7,9 +7,9 @@ import type { CheckOutcome } from '../check-outcome';
 import { type Dialect, qualified } from './dialect';
 import { dateLiteral } from './ledger';
 
-export const CHECK_RESULTS_TABLE = 'medallion_check_results';
+const CHECK_RESULTS_TABLE = 'medallion_check_results';
 
-export function checkResultsTable(dialect: Dialect, schema: string): string {
+function checkResultsTable(dialect: Dialect, schema: string): string {
   return qualified(dialect, schema, CHECK_RESULTS_TABLE);
 }
 

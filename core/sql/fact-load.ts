@@ -17,7 +17,7 @@ export interface FactLoadStatements {
   merge: string[];
 }
 
-function factStagingTableName(table: string): string {
+export function factStagingTableName(table: string): string {
   return `_md_stg_${table}`;
 }
 
