@@ -95,6 +95,7 @@ export async function followRun(
     for (const stage of report.stages) {
       if (
         stage.status === 'pending' ||
+        stage.status === 'waiting' ||
         stage.status === 'not-selected' ||
         seen.get(stage.id) === stage.status
       )

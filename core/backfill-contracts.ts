@@ -19,6 +19,8 @@ export const BACKFILL_LIMITS = {
   maxConcurrent: { min: 1, max: 32, default: 4 },
   /** Child runs one workflow run starts before it continues as new (history stays small). */
   childrenPerRun: { min: 1, max: 1000, default: 100 },
+  /** Consecutive dates the dimension lane merges in one transaction per dimension (1: one date each). */
+  maxDatesPerMerge: { min: 1, max: 31, default: 31 },
 } as const;
 
 export interface BackfillInput {
@@ -35,6 +37,11 @@ export interface BackfillInput {
   dryRun?: boolean;
   /** Advanced: child runs per workflow run before continue-as-new. */
   childrenPerRun?: number;
+  /**
+   * Advanced: when the dimension lane finds several consecutive dates ready, it merges up to this many
+   * in one transaction per dimension (catch-up merges); 1 merges one date per transaction.
+   */
+  maxDatesPerMerge?: number;
 }
 
 /** One stage of the pipeline as the backfill sees it: enough to find the dimension merges and their dependents. */

@@ -5,17 +5,23 @@
 import type { BackfillOnly, BackfillOrder, BackfillStage } from './backfill-contracts';
 
 /**
- * queued: data phase not started; ingesting: its CDC windows run (one date at a time, oldest first,
- * before its data phase); running: data phase (or an attached run) in progress;
- * merge-queued: waiting for the dimension lane; merging: its dimension merges run.
+ * A date's state in the backfill. Each date runs as one daily run (`<pipeline>/<date>`):
+ * queued: its run not started; ingesting: its run is in the ingest lane (its CDC windows run, one
+ * date at a time, oldest first); data-phase: its run does its data stages; attached: a run of the date
+ * that the backfill did not start is going, and the backfill waits for it; awaiting-merge: its data
+ * phase is over and its SCD2 merges wait for the dimension lane; merging: the lane merges it now;
+ * finishing: the lane is through with it and its run finishes (stages downstream of the merges).
+ * `succeeded` only when every stage of the date, merges included, is done.
  */
 type BackfillDateStatus =
   | 'skipped'
   | 'queued'
   | 'ingesting'
-  | 'running'
-  | 'merge-queued'
+  | 'data-phase'
+  | 'attached'
+  | 'awaiting-merge'
   | 'merging'
+  | 'finishing'
   | 'succeeded'
   | 'failed'
   | 'cancelled';
@@ -23,26 +29,32 @@ type BackfillDateStatus =
 export interface BackfillDate {
   date: string;
   status: BackfillDateStatus;
-  /** The date ran before this backfill, so its runs are reruns. */
+  /** The date ran before this backfill, so its run is a rerun. */
   rerun: boolean;
   /** Why it is skipped, why it runs, or why it failed. */
   reason?: string;
   /** Stages done so far, while the date is in progress. */
   done?: string[];
-  /** Why its data phase did not succeed, kept until the lane is through with the date. */
+  /** Why a stage of its data phase did not succeed, kept until the date finishes. */
   problem?: string;
   /** A run of this date was already going: the backfill waited for it instead of starting another. */
   attachedTo?: string;
+  /** Its run is open (started or attached, not ended): never carried over a continue-as-new. */
+  open?: boolean;
+  /** When its run started (workflow time, ms): feeds the ETA. */
+  startedMs?: number;
 }
 
 export interface BackfillTiming {
+  /** Data phases measured (a run's start to its data phase's end). */
   dataRuns: number;
   dataMs: number;
-  laneRuns: number;
-  laneMs: number;
-  /** Ingest-lane runs (absent in states carried from before the ingest lane existed). */
-  ingestRuns?: number;
-  ingestMs?: number;
+  /** Dates merged by the dimension lane, and the time its merge batches took. */
+  mergedDates: number;
+  mergeMs: number;
+  /** Runs through the ingest lane (start to CDC windows over). */
+  ingestRuns: number;
+  ingestMs: number;
 }
 
 export interface BackfillSettings {
@@ -53,6 +65,7 @@ export interface BackfillSettings {
   order: BackfillOrder;
   maxConcurrent: number;
   childrenPerRun: number;
+  maxDatesPerMerge: number;
   dryRun: boolean;
 }
 
@@ -87,7 +100,7 @@ export type BackfillStatus =
 export interface BackfillCounts {
   total: number;
   done: number;
-  /** Daily runs going now (data phase, merges, or a run waited for): at most the cap. */
+  /** Dates whose run is going (ingest lane, data phase, merging, finishing, or a run waited for). */
   running: number;
   /** Data phase over, waiting for the dimension lane to reach the date. */
   awaitingMerge: number;
@@ -102,12 +115,21 @@ export interface BackfillProgress {
   status: BackfillStatus;
   counts: BackfillCounts;
   /** Estimate from the average child run durations so far; absent until one finished. */
-  eta?: { remainingMs: number; at: string; averageDataRunMs: number; averageMergeRunMs?: number };
-  /** The next date of the dimension lane, and the dimensions stopped by a failed merge. */
-  lane: { next?: string; broken: Record<string, string> };
+  eta?: { remainingMs: number; at: string; averageDataRunMs: number; averageMergeMsPerDate?: number };
+  lanes: LanesProgress;
   continuedAsNew: number;
   startedAt: string;
   dates: BackfillDate[];
+}
+
+/** Where the two date-ordered lanes are. */
+export interface LanesProgress {
+  /** The next date whose CDC windows run. */
+  ingestNext?: string;
+  /** The next date the dimension lane merges (the oldest date not through it). */
+  dimensionNext?: string;
+  /** Ordered stage (SCD2 merge, CDC window) -> the date whose run of it did not happen: later dates wait. */
+  broken: Record<string, string>;
 }
 
 export function countDates(dates: readonly BackfillDate[]): BackfillCounts {
@@ -127,16 +149,16 @@ export function countDates(dates: readonly BackfillDate[]): BackfillCounts {
     else if (status === 'skipped') counts.skipped++;
     else if (status === 'cancelled') counts.cancelled++;
     else if (status === 'queued') counts.left++;
-    else if (status === 'merge-queued') counts.awaitingMerge++;
+    else if (status === 'awaiting-merge') counts.awaitingMerge++;
     else counts.running++;
   }
   return counts;
 }
 
 /**
- * Time left: the queued data runs share the concurrency cap while the CDC windows of queued dates run
- * one date at a time beside them; the merges run one date at a time, so every date not through the
- * lane yet adds one average merge run.
+ * Time left: the data phases of queued dates share the concurrency cap while their CDC windows run one
+ * date at a time beside them; the dimension lane merges every date not through it yet, at its
+ * average time per date merged.
  */
 export function estimateRemainingMs(
   dates: readonly BackfillDate[],
@@ -144,23 +166,18 @@ export function estimateRemainingMs(
   maxConcurrent: number,
 ): number | undefined {
   if (timing.dataRuns === 0) return undefined;
-  const average = (ms: number | undefined, runs: number | undefined) => (runs ? (ms ?? 0) / runs : 0);
+  const average = (ms: number, runs: number) => (runs > 0 ? ms / runs : 0);
   const averageData = timing.dataMs / timing.dataRuns;
-  const averageLane = average(timing.laneMs, timing.laneRuns);
+  const averageMerge = average(timing.mergeMs, timing.mergedDates);
   const averageIngest = average(timing.ingestMs, timing.ingestRuns);
-  const queued = dates.filter((d) => d.status === 'queued').length;
-  const beforeLane = dates.filter(
-    (d) =>
-      d.status === 'queued' ||
-      d.status === 'ingesting' ||
-      d.status === 'running' ||
-      d.status === 'merge-queued',
-  ).length;
-  const running = dates.filter((d) => d.status === 'running').length;
-  const dataLeft = queued + running / 2;
-  const dataPart = (dataLeft * averageData) / maxConcurrent;
+  const count = (...statuses: BackfillDateStatus[]) =>
+    dates.filter((d) => statuses.includes(d.status)).length;
+  const queued = count('queued');
+  const beforeLane = count('queued', 'ingesting', 'data-phase', 'attached', 'awaiting-merge', 'merging');
+  const running = count('ingesting', 'data-phase', 'attached');
+  const dataPart = ((queued + running / 2) * averageData) / maxConcurrent;
   const ingestPart = queued * averageIngest;
-  return Math.round(Math.max(dataPart, ingestPart) + beforeLane * averageLane);
+  return Math.round(Math.max(dataPart, ingestPart) + beforeLane * averageMerge);
 }
 
 function duration(ms: number): string {
@@ -199,9 +216,11 @@ const DATE_ICON: Record<BackfillDateStatus, string> = {
   skipped: '⏭️',
   queued: '⏳',
   ingesting: '▶️',
-  running: '▶️',
-  'merge-queued': '⏸️',
+  'data-phase': '▶️',
+  attached: '▶️',
+  'awaiting-merge': '⏸️',
   merging: '▶️',
+  finishing: '▶️',
   succeeded: '✅',
   failed: '❌',
   cancelled: '🛑',
@@ -232,7 +251,7 @@ export function progressMarkdown(progress: BackfillProgress): string {
     if (more > 0)
       blocks.push(`${more} more dates (done, skipped or later): the \`progress\` query lists all`);
   }
-  for (const [stage, date] of Object.entries(progress.lane.broken))
+  for (const [stage, date] of Object.entries(progress.lanes.broken))
     blocks.push(`⛔ ${stage} stopped at ${date}: later dates wait so it stays in date order`);
   return blocks.join('\n\n');
 }

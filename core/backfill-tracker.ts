@@ -1,12 +1,13 @@
 /**
- * The bookkeeping of a backfill: which date is where (queued, CDC windows in the ingest lane, data
- * phase, waiting for the dimension lane, merging, finished), which dimensions or CDC streams a failed
- * date stopped, and what to start next. Pure and deterministic: the workflow does the starting and
- * feeds outcomes back.
+ * The bookkeeping of a backfill: which date is where (queued, in the ingest lane, data phase, waiting
+ * for the dimension lane, merging, finishing, finished), which CDC streams or dimensions a failed date
+ * stopped, and which date goes next in each lane. Pure and deterministic: the workflow starts the
+ * runs and the merges and feeds what happened back.
  */
 import type { BackfillDescription } from './backfill-contracts';
 import type {
   BackfillDate,
+  BackfillDateStatus,
   BackfillProgress,
   BackfillSettings,
   BackfillState,
@@ -14,15 +15,13 @@ import type {
 } from './backfill-report';
 import { countDates, estimateRemainingMs } from './backfill-report';
 import { decideDate, processingOrder } from './backfill-selection';
-import {
-  dataPhaseDone,
-  type MergePlan,
-  orderedIngestStageIds,
-  planMerges,
-  unmergedDimensions,
-} from './backfill-stages';
+import { type MergePlan, orderedIngestStageIds, planMerges, unmergedDimensions } from './backfill-stages';
 
-const FINISHED = new Set(['skipped', 'succeeded', 'failed', 'cancelled']);
+const FINISHED = new Set<BackfillDateStatus>(['skipped', 'succeeded', 'failed', 'cancelled']);
+/** Through the dimension lane: the lane's head is the oldest date not in these. */
+const THROUGH_DIMENSION_LANE = new Set<BackfillDateStatus>([...FINISHED, 'finishing']);
+/** Dates whose run takes a place under the concurrency cap: the stages that run in parallel. */
+const IN_DATA_WORK = new Set<BackfillDateStatus>(['ingesting', 'data-phase', 'attached']);
 
 export function initialBackfillState(
   description: BackfillDescription,
@@ -54,38 +53,29 @@ export function initialBackfillState(
     paused: false,
     startedAt,
     continuedAsNew: 0,
-    timing: { dataRuns: 0, dataMs: 0, laneRuns: 0, laneMs: 0 },
+    timing: { dataRuns: 0, dataMs: 0, mergedDates: 0, mergeMs: 0, ingestRuns: 0, ingestMs: 0 },
   };
 }
 
-const IN_FLIGHT = new Set(['ingesting', 'running', 'merging']);
-
-export interface TrackerOptions {
-  /**
-   * Run the CDC windows (DMS stages) of the dates in an ingest lane, one date at a time, oldest first,
-   * before each date's data phase. Off only when replaying backfills started before the lane existed.
-   */
-  orderedIngest: boolean;
-}
-
 export class BackfillTracker {
-  private readonly ingestStages: string[];
+  /** The CDC window stages (DMS): their runs go one date at a time, oldest first. */
+  readonly ingestLaneStages: readonly string[];
 
   constructor(
     readonly state: BackfillState,
     readonly settings: BackfillSettings,
-    options: TrackerOptions = { orderedIngest: true },
   ) {
-    this.ingestStages = options.orderedIngest ? orderedIngestStageIds(state.stages) : [];
+    this.ingestLaneStages = orderedIngestStageIds(state.stages);
   }
 
-  get inFlight(): number {
-    return this.state.dates.filter((d) => IN_FLIGHT.has(d.status)).length;
+  /** Dates taking a place under the cap: in the ingest lane, in their data phase, or waited for. */
+  get inDataWork(): number {
+    return this.state.dates.filter((d) => IN_DATA_WORK.has(d.status)).length;
   }
 
-  /** The ordered ingest stages the data phase must not run itself: the ingest lane runs them. */
-  get laneIngestStages(): readonly string[] {
-    return this.ingestStages;
+  /** Dates whose run is open (started or attached, not ended yet). */
+  get openRuns(): BackfillDate[] {
+    return this.state.dates.filter((d) => d.open);
   }
 
   get finished(): boolean {
@@ -96,21 +86,13 @@ export class BackfillTracker {
     return this.state.dates.filter((d) => d.status === 'failed');
   }
 
-  /** The next date whose data phase may start, in the requested order: its CDC windows are done. */
-  nextData(): BackfillDate | undefined {
-    return processingOrder(
-      this.state.dates.filter((d) => d.status === 'queued' && !this.needsIngest(d)),
-      this.settings.order,
-    )[0];
-  }
-
   needsIngest(entry: BackfillDate): boolean {
     const done = new Set(entry.done ?? []);
-    return this.ingestStages.some((id) => !done.has(id));
+    return this.ingestLaneStages.some((id) => !done.has(id));
   }
 
-  /** The oldest date whose CDC windows are still to run, unless the windows of one are running now. */
-  ingestHead(): BackfillDate | undefined {
+  /** The oldest queued date whose CDC windows are still to run, unless a date is in the ingest lane now. */
+  ingestLaneHead(): BackfillDate | undefined {
     if (this.state.dates.some((d) => d.status === 'ingesting')) return undefined;
     return this.state.dates.find((d) => d.status === 'queued' && this.needsIngest(d));
   }
@@ -118,115 +100,179 @@ export class BackfillTracker {
   /** Why the windows of this date must not run: an earlier date's window of the same task did not. */
   ingestBlockedBy(entry: BackfillDate): string | undefined {
     const done = new Set(entry.done ?? []);
-    const stage = this.ingestStages.find((id) => !done.has(id) && this.state.broken[id]);
+    const stage = this.ingestLaneStages.find((id) => !done.has(id) && this.state.broken[id]);
     return stage
       ? `${stage} not run: ${stage} of ${this.state.broken[stage]} did not run; ` +
           'CDC windows run in date order, so later windows wait'
       : undefined;
   }
 
-  startIngest(entry: BackfillDate): void {
-    entry.status = 'ingesting';
+  /**
+   * A date whose windows must not run gets no run: later windows of the same stages must not run
+   * either. It waits for the dimension lane, which fails it in date order (failing it here would
+   * stop the merges of earlier dates still on their way).
+   */
+  failIngest(entry: BackfillDate, problem: string): void {
+    this.markBrokenWindows(entry);
+    entry.status = 'awaiting-merge';
+    entry.problem = problem;
   }
 
-  /**
-   * The ingest lane is through with a date: with its windows done it is queued for its data phase;
-   * otherwise it fails, and later windows of those stages wait.
-   */
-  ingestFinished(entry: BackfillDate, done: readonly string[], elapsedMs?: number, problem?: string): void {
-    entry.done = [...new Set([...(entry.done ?? []), ...done])];
-    if (elapsedMs !== undefined) {
-      this.state.timing.ingestRuns = (this.state.timing.ingestRuns ?? 0) + 1;
-      this.state.timing.ingestMs = (this.state.timing.ingestMs ?? 0) + elapsedMs;
-    }
-    if (!this.needsIngest(entry)) {
-      entry.status = 'queued';
-      return;
-    }
-    this.failIngest(entry, problem ? [problem] : []);
+  /** The next queued date whose CDC windows are done, in the requested order (`oldestFirst` overrides it). */
+  nextDataPhase(oldestFirst = false): BackfillDate | undefined {
+    return processingOrder(
+      this.state.dates.filter((d) => d.status === 'queued' && !this.needsIngest(d)),
+      oldestFirst ? 'oldest' : this.settings.order,
+    )[0];
   }
 
-  /**
-   * A date whose windows did not run: later windows of the same stages must not run either. The date
-   * skips its data phase and waits for the dimension lane, which fails it in date order (failing it
-   * here would stop the merges of earlier dates still on their way).
-   */
-  failIngest(entry: BackfillDate, problems: string[]): void {
-    const done = new Set(entry.done ?? []);
-    for (const id of this.ingestStages) if (!done.has(id)) this.state.broken[id] ??= entry.date;
-    entry.status = 'merge-queued';
-    if (problems.length > 0) entry.problem = problems.join(' — ');
+  /** Its run started: in the ingest lane when its windows are to run, else straight in its data phase. */
+  started(entry: BackfillDate, nowMs: number): void {
+    entry.status = this.needsIngest(entry) ? 'ingesting' : 'data-phase';
+    entry.open = true;
+    entry.startedMs = nowMs;
+  }
+
+  /** A run of the date was already going: the backfill waits for it (in the ingest lane, the lane waits too). */
+  attached(entry: BackfillDate, to: string): void {
+    if (entry.status !== 'ingesting') entry.status = 'attached';
+    entry.attachedTo = to;
+  }
+
+  /** The date's CDC windows are over: it goes on with its data phase; windows not done stop later dates'. */
+  ingestLaneDone(entry: BackfillDate, done: readonly string[], nowMs: number, problem?: string): void {
+    if (entry.status !== 'ingesting') return;
+    this.addDone(entry, done);
+    this.state.timing.ingestRuns++;
+    this.state.timing.ingestMs += nowMs - (entry.startedMs ?? nowMs);
+    entry.status = 'data-phase';
+    if (this.needsIngest(entry)) {
+      this.markBrokenWindows(entry);
+      if (problem) entry.problem = problem;
+    }
+  }
+
+  /** The date's data phase is over: it waits for the dimension lane (its run waits too when `open`). */
+  dataPhaseDone(entry: BackfillDate, done: readonly string[], nowMs: number, problem?: string): void {
+    if (entry.status === 'ingesting') this.ingestLaneDone(entry, done, nowMs, problem);
+    if (entry.status !== 'data-phase' && entry.status !== 'attached') return;
+    this.addDone(entry, done);
+    if (problem) entry.problem = problem;
+    if (entry.startedMs !== undefined) {
+      this.state.timing.dataRuns++;
+      this.state.timing.dataMs += nowMs - entry.startedMs;
+    }
+    entry.status = 'awaiting-merge';
+  }
+
+  /** The date's run ended with these stages done; where the date is decides what that means. */
+  runEnded(entry: BackfillDate, done: readonly string[], nowMs: number, problem?: string): void {
+    entry.open = false;
+    switch (entry.status) {
+      case 'ingesting':
+      case 'data-phase':
+      case 'attached':
+        this.dataPhaseDone(entry, done, nowMs, problem);
+        return;
+      case 'finishing':
+        // The run's own failure message repeats what the date's problem says already.
+        this.finish(entry, done, problem && !entry.problem ? [problem] : []);
+        return;
+      default:
+        // Ended while waiting for the lane or being merged (terminated, reset): the lane finishes it.
+        this.addDone(entry, done);
+        if (problem) entry.problem = problem;
+    }
+  }
+
+  /** Planning refused a first run (the date ran after the backfill read its markers): run it as a rerun. */
+  requeueAsRerun(entry: BackfillDate, done: readonly string[]): void {
+    entry.status = 'queued';
+    entry.open = false;
+    entry.rerun = true;
+    entry.done = this.settings.only === 'all' ? [] : [...done];
   }
 
   /** The oldest date not through the dimension lane yet: merges go strictly in date order. */
-  laneHead(): BackfillDate | undefined {
-    return this.state.dates.find((d) => !FINISHED.has(d.status));
+  dimensionLaneHead(): BackfillDate | undefined {
+    return this.state.dates.find((d) => !THROUGH_DIMENSION_LANE.has(d.status));
   }
 
-  /** `all` reruns every stage; otherwise a date whose data stages are all done goes to the lane directly. */
-  needsDataPhase(entry: BackfillDate): boolean {
-    return this.settings.only === 'all' || !dataPhaseDone(this.state.stages, new Set(entry.done));
-  }
-
-  startData(entry: BackfillDate): void {
-    entry.status = 'running';
-  }
-
-  /** The data phase ended (or was not needed): the date waits for its turn in the lane. */
-  dataFinished(entry: BackfillDate, done: readonly string[], elapsedMs?: number, problem?: string): void {
-    entry.status = 'merge-queued';
-    entry.done = [...new Set([...(entry.done ?? []), ...done])];
-    if (problem) entry.problem = problem;
-    if (elapsedMs !== undefined) {
-      this.state.timing.dataRuns++;
-      this.state.timing.dataMs += elapsedMs;
+  /**
+   * The dates after `head` that merge with it in one batch: consecutive, each waiting for the lane
+   * with its run open and the same merges to run (`sameMerges`), at most `maxDatesPerMerge` in all.
+   */
+  dimensionLaneBatch(head: BackfillDate, sameMerges: (entry: BackfillDate) => boolean): BackfillDate[] {
+    const batch = [head];
+    for (let i = this.state.dates.indexOf(head) + 1; i < this.state.dates.length; i++) {
+      const entry = this.state.dates[i]!;
+      if (batch.length >= this.settings.maxDatesPerMerge) break;
+      if (entry.status !== 'awaiting-merge' || !entry.open || !sameMerges(entry)) break;
+      batch.push(entry);
     }
+    return batch;
   }
 
-  planLane(entry: BackfillDate): MergePlan {
+  planDimensionMerges(entry: BackfillDate): MergePlan {
     return planMerges(this.state.stages, new Set(entry.done), this.state.broken);
   }
 
-  startLane(entry: BackfillDate): void {
-    entry.status = 'merging';
+  startMerging(batch: readonly BackfillDate[]): void {
+    for (const entry of batch) entry.status = 'merging';
   }
 
-  /** The lane is through with a date: succeeded when every stage is done; its unmerged dimensions stop later dates. */
-  finish(entry: BackfillDate, done: readonly string[], elapsedMs?: number, problems: string[] = []): void {
-    const all = new Set([...(entry.done ?? []), ...done]);
-    if (elapsedMs !== undefined) {
-      this.state.timing.laneRuns++;
-      this.state.timing.laneMs += elapsedMs;
-    }
-    for (const dimension of unmergedDimensions(this.state.stages, all)) {
+  mergeTimed(dates: number, ms: number): void {
+    this.state.timing.mergedDates += dates;
+    this.state.timing.mergeMs += ms;
+  }
+
+  /**
+   * The dimension lane is through with a date: the dimensions it did not merge stop later dates. With
+   * its run open the date finishes when the run ends; otherwise now.
+   */
+  throughDimensionLane(entry: BackfillDate, merged: readonly string[], problems: string[] = []): void {
+    this.addDone(entry, merged);
+    for (const dimension of unmergedDimensions(this.state.stages, new Set(entry.done))) {
       this.state.broken[dimension] ??= entry.date;
     }
+    if (problems.length > 0) entry.problem = [entry.problem, ...problems].filter(Boolean).join(' — ');
+    if (entry.open) entry.status = 'finishing';
+    else this.finish(entry, [], []);
+  }
+
+  /** Succeeded when every stage is done, merges included; otherwise failed, saying what is not done and why. */
+  private finish(entry: BackfillDate, done: readonly string[], problems: string[]): void {
+    const all = new Set([...(entry.done ?? []), ...done]);
     const notDone = this.state.stages.filter((s) => !all.has(s.id)).map((s) => s.id);
     const problem = entry.problem;
     delete entry.done;
     delete entry.problem;
+    delete entry.startedMs;
+    entry.open = false;
     if (notDone.length === 0) {
       entry.status = 'succeeded';
       return;
     }
     entry.status = 'failed';
-    entry.reason = [`not done: ${notDone.join(', ')}`, ...(problem ? [problem] : []), ...problems].join(
-      ' — ',
-    );
+    entry.reason = [`not done: ${notDone.join(', ')}`, ...(problem ? [problem] : []), ...problems]
+      .filter((p, i, all) => all.indexOf(p) === i)
+      .join(' — ');
   }
 
   cancel(entry: BackfillDate, why: string): void {
     entry.status = 'cancelled';
     entry.reason = why;
+    entry.open = false;
     delete entry.done;
     delete entry.problem;
+    delete entry.startedMs;
   }
 
-  /** After a cancel: dates still waiting for their data phase or their merges are cancelled too. */
+  /** After a cancel: dates with no run left are cancelled too. */
   cancelWaiting(): void {
     for (const d of this.state.dates) {
       if (d.status === 'queued') this.cancel(d, 'the backfill was cancelled before this date started');
-      if (d.status === 'merge-queued') {
+      else if (!FINISHED.has(d.status)) {
         this.cancel(d, 'the backfill was cancelled before this date’s dimension merges ran');
       }
     }
@@ -235,7 +281,10 @@ export class BackfillTracker {
   progress(status: BackfillStatus, now: number): BackfillProgress {
     const remainingMs = estimateRemainingMs(this.state.dates, this.state.timing, this.settings.maxConcurrent);
     const { timing } = this.state;
-    const next = this.laneHead();
+    const ingestNext = this.state.dates.find(
+      (d) => d.status === 'ingesting' || (d.status === 'queued' && this.needsIngest(d)),
+    );
+    const dimensionNext = this.dimensionLaneHead();
     return {
       settings: this.settings,
       status,
@@ -246,16 +295,31 @@ export class BackfillTracker {
               remainingMs,
               at: new Date(now + remainingMs).toISOString(),
               averageDataRunMs: Math.round(timing.dataMs / timing.dataRuns),
-              ...(timing.laneRuns > 0
-                ? { averageMergeRunMs: Math.round(timing.laneMs / timing.laneRuns) }
+              ...(timing.mergedDates > 0
+                ? { averageMergeMsPerDate: Math.round(timing.mergeMs / timing.mergedDates) }
                 : {}),
             },
           }
         : {}),
-      lane: { ...(next ? { next: next.date } : {}), broken: { ...this.state.broken } },
+      lanes: {
+        ...(ingestNext ? { ingestNext: ingestNext.date } : {}),
+        ...(dimensionNext ? { dimensionNext: dimensionNext.date } : {}),
+        broken: { ...this.state.broken },
+      },
       continuedAsNew: this.state.continuedAsNew,
       startedAt: this.state.startedAt,
-      dates: this.state.dates.map(({ done: _done, problem: _problem, ...rest }) => rest),
+      dates: this.state.dates.map(
+        ({ done: _done, problem: _problem, open: _open, startedMs: _startedMs, ...rest }) => rest,
+      ),
     };
+  }
+
+  private addDone(entry: BackfillDate, done: readonly string[]): void {
+    entry.done = [...new Set([...(entry.done ?? []), ...done])];
+  }
+
+  private markBrokenWindows(entry: BackfillDate): void {
+    const done = new Set(entry.done ?? []);
+    for (const id of this.ingestLaneStages) if (!done.has(id)) this.state.broken[id] ??= entry.date;
   }
 }

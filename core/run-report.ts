@@ -1,8 +1,17 @@
 import type { CheckOutcome } from './check-outcome';
 
 /** What a daily run reports: per stage, and in total. Returned by the workflow and its `progress` query. */
+/** `waiting`: a backfill's SCD2 merge (or a stage downstream of one) waiting for the dimension lane. */
 type StageStatus =
-  'pending' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'blocked' | 'not-selected' | 'cancelled';
+  | 'pending'
+  | 'waiting'
+  | 'running'
+  | 'succeeded'
+  | 'skipped'
+  | 'failed'
+  | 'blocked'
+  | 'not-selected'
+  | 'cancelled';
 
 export interface StageReport {
   id: string;
@@ -32,9 +41,8 @@ export interface StageReport {
 
 /**
  * `rejected`: the input was refused before anything ran (a field named in the failure).
- * `awaiting-merge`: a backfill's run of the date did all it was to do, and the date's SCD2 merges
- * (deferred to the backfill's dimension lane) have not run yet: the date is not `succeeded` until
- * they have.
+ * `awaiting-merge`: a backfill's run of the date is waiting for the backfill's dimension lane to
+ * merge it. A run ends `succeeded` only when every stage it was to run, merges included, is done.
  */
 type RunStatus =
   'planning' | 'running' | 'awaiting-merge' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';

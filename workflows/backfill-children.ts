@@ -1,17 +1,17 @@
 /**
- * How the backfill runs one daily run of a date: as a child `dailyPipeline` with the canonical id
- * `<pipeline>/<date>`, or, when a run with that id is already going (the schedule, a person), by
- * waiting for that run instead of starting a second one. Either way it learns which stages are done.
+ * How the backfill runs a date: as one child `dailyPipeline` with the canonical id `<pipeline>/<date>`
+ * (the same id the schedule and the CLI give it), or, when a run with that id is already going (the
+ * schedule, a person), by waiting for that run instead of starting a second one. Either way it learns
+ * which stages are done.
  */
-import { workflowNowMs } from './workflow-clock';
 import {
   ActivityFailure,
   ApplicationFailure,
   ChildWorkflowCancellationType,
+  type ChildWorkflowHandle,
   ChildWorkflowFailure,
   isCancellation,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   startChild,
 } from '@temporalio/workflow';
@@ -22,69 +22,44 @@ import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { DailyRunReport } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
 import { HEARTBEAT_TIMEOUT } from '../core/stage-defaults';
-import type { BackfillChildFlags } from './backfill-child-flag';
 import type { DailyPipelineInput } from '../core/daily-contracts';
+import type { BackfillLanesFlag } from './backfill-lanes-input';
 import { dailyPipeline } from './daily-pipeline';
 import { describeFailure } from './failure-text';
 
-export type DailyChildInput = DailyPipelineInput & BackfillChildFlags & { logicalDate: string };
+export type DateRunInput = DailyPipelineInput & BackfillLanesFlag & { logicalDate: string };
 
-export interface ChildOutcome {
+export interface RunOutcome {
   /** Stages done after the run: its report's succeeded and skipped stages, or the markers after an attached run. */
   done: string[];
   cancelled?: boolean;
   /** Why the run did not succeed. */
   problem?: string;
-  /** The run waited for instead of starting one. */
-  attachedTo?: string;
-  /** Duration of a run this backfill started (not of an attached one): feeds the ETA. */
-  elapsedMs?: number;
+  /** Planning refused it as a first run: the date ran after the backfill read its markers. */
+  refusedAsFirstRun?: boolean;
 }
-
-/** Versioning marker: a refused child that named its stages drops those another run finished. */
-const REFUSED_RUN_SKIPS_DONE_STAGES_PATCH = 'backfill-refused-run-skips-done-stages';
-
-const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 
 const { waitForDailyRun } = proxyActivities<BackfillActivities>({
   // A daily run takes hours at most; the wait heartbeats every few seconds, so a lost worker is noticed
   // after the stages' short heartbeat timeout, not minutes later.
   startToCloseTimeout: '3 days',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '5s', maximumInterval: '1 minute', nonRetryableErrorTypes },
+  retry: {
+    initialInterval: '5s',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
+  },
   summary: 'wait for the run of this date that was already going',
 });
 
-export async function runDailyChild(
-  input: DailyChildInput,
+/** Starts the date's run; undefined when a run with its id is already going. */
+export async function startDateRun(
+  input: DateRunInput,
   summary: string,
-  markersOf: (date: string) => Promise<string[]>,
-): Promise<ChildOutcome> {
-  const outcome = await runOnce(input, summary, markersOf);
-  if (!outcome.refusedAsFirstRun || input.rerun) return outcome;
-  // The date ran after the backfill read its markers (the schedule, a person): run it again as a
-  // rerun, which skips what that run finished. Stages named in the input would run even if done, so
-  // those the other run finished are dropped first.
-  if (input.stages?.length && patched(REFUSED_RUN_SKIPS_DONE_STAGES_PATCH)) {
-    const done = await markersOf(input.logicalDate);
-    const stages = input.stages.filter((id) => !done.includes(id));
-    if (stages.length === 0) return { done };
-    return runOnce({ ...input, rerun: true, stages }, summary, markersOf);
-  }
-  return runOnce({ ...input, rerun: true }, summary, markersOf);
-}
-
-async function runOnce(
-  input: DailyChildInput,
-  summary: string,
-  markersOf: (date: string) => Promise<string[]>,
-): Promise<ChildOutcome & { refusedAsFirstRun?: boolean }> {
-  const workflowId = dailyRunId(input.pipeline, input.logicalDate);
-  const startedAt = workflowNowMs();
-  let handle;
+): Promise<ChildWorkflowHandle<typeof dailyPipeline> | undefined> {
   try {
-    handle = await startChild(dailyPipeline, {
-      workflowId,
+    return await startChild(dailyPipeline, {
+      workflowId: dailyRunId(input.pipeline, input.logicalDate),
       args: [input],
       // Cancelling the backfill cancels the run, which stops its AWS jobs before it ends (rule 6).
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -98,41 +73,40 @@ async function runOnce(
       ],
     });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      return attach(workflowId, input.logicalDate, markersOf);
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw error;
   }
+}
+
+/** How the run the backfill started ended. */
+export async function outcomeOf(handle: ChildWorkflowHandle<typeof dailyPipeline>): Promise<RunOutcome> {
   try {
-    const report = await handle.result();
-    return { done: doneStages(report), elapsedMs: workflowNowMs() - startedAt };
+    return { done: doneStages(await handle.result()) };
   } catch (error) {
     if (isCancellation(error)) return { done: [], cancelled: true };
     const report = failedRunReport(error);
     return {
       done: report ? doneStages(report) : [],
       problem: describeChildFailure(error),
-      elapsedMs: workflowNowMs() - startedAt,
       ...(refusedAsFirstRun(error) ? { refusedAsFirstRun: true } : {}),
     };
   }
 }
 
-async function attach(
+/** Waits for a run of the date the backfill did not start, then reads which stages are done. */
+export async function waitForOtherRun(
   workflowId: string,
-  date: string,
-  markersOf: (date: string) => Promise<string[]>,
-): Promise<ChildOutcome> {
+  markers: () => Promise<string[]>,
+): Promise<RunOutcome & { attachedTo: string }> {
   try {
     const outcome = await waitForDailyRun({ workflowId });
     const attachedTo = `${workflowId} (run ${outcome.runId})`;
-    const done = await markersOf(date);
+    const done = await markers();
     return outcome.status === 'COMPLETED'
       ? { done, attachedTo }
       : { done, attachedTo, problem: `the run it waited for, ${attachedTo}, ended ${outcome.status}` };
   } catch (error) {
-    if (isCancellation(error)) {
-      return { done: [], cancelled: true, attachedTo: workflowId };
-    }
+    if (isCancellation(error)) return { done: [], cancelled: true, attachedTo: workflowId };
     throw error;
   }
 }

@@ -20,7 +20,17 @@ import { invalidInput } from '../core/invalid-input';
 const EXAMPLE =
   '{"pipeline": "shop", "from": "2026-01-01", "to": "2026-01-31", "only": "missing", "maxConcurrent": 4, "order": "oldest", "dryRun": false}';
 
-const KNOWN_FIELDS = ['pipeline', 'from', 'to', 'only', 'maxConcurrent', 'order', 'dryRun', 'childrenPerRun'];
+const KNOWN_FIELDS = [
+  'pipeline',
+  'from',
+  'to',
+  'only',
+  'maxConcurrent',
+  'order',
+  'dryRun',
+  'childrenPerRun',
+  'maxDatesPerMerge',
+];
 
 function date(input: Record<string, unknown>, field: 'from' | 'to'): string {
   const value = input[field];
@@ -90,6 +100,7 @@ export function validateBackfillInput(raw: unknown): BackfillSettings {
     order: oneOf<BackfillOrder>('order', input.order, BACKFILL_ORDER, 'oldest'),
     maxConcurrent: integer('maxConcurrent', input.maxConcurrent, BACKFILL_LIMITS.maxConcurrent),
     childrenPerRun: integer('childrenPerRun', input.childrenPerRun, BACKFILL_LIMITS.childrenPerRun),
+    maxDatesPerMerge: integer('maxDatesPerMerge', input.maxDatesPerMerge, BACKFILL_LIMITS.maxDatesPerMerge),
     dryRun: input.dryRun ?? false,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * One workflow run of a backfill, from its (fresh or carried) state to the end or to continue-as-new:
- * starts data phases and dimension-lane runs under the cap, reacts to the signals, publishes progress.
+ * starts one daily run per date under the cap, moves the ingest and dimension lanes on as the runs
+ * report (signals), merges in the dimension lane, reacts to pause/resume/cancel, publishes progress.
  */
 import { workflowNowMs } from './workflow-clock';
 import {
@@ -15,7 +16,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { dailyRunId } from '../core/activity-contracts';
 import type { BackfillInput } from '../core/backfill-contracts';
+import type { DimensionLaneTurn, MergeRequest } from '../core/backfill-lanes';
 import type {
   BackfillDate,
   BackfillProgress,
@@ -26,9 +29,17 @@ import type {
 import { progressMarkdown } from '../core/backfill-report';
 import type { BackfillTracker } from '../core/backfill-tracker';
 import { searchAttributeKeys } from '../core/search-attributes';
-import { type ChildOutcome, type DailyChildInput, runDailyChild } from './backfill-children';
-import { describeFailure } from './failure-text';
+import {
+  type DateRunInput,
+  outcomeOf,
+  type RunOutcome,
+  startDateRun,
+  waitForOtherRun,
+} from './backfill-children';
 import { cancelBackfillSignal, pauseBackfillSignal, resumeBackfillSignal } from './backfill-signals';
+import { runMergeBatch } from './dimension-lane-batch';
+import { describeFailure } from './failure-text';
+import { dataPhaseDoneSignal, dimensionLaneTurnSignal, ingestLaneDoneSignal } from './lane-signals';
 
 /** The signature of `backfill` (workflows/backfill.ts), which a continue-as-new starts again. */
 type BackfillWorkflow = (input: BackfillInput, carried?: BackfillState) => Promise<BackfillProgress>;
@@ -38,6 +49,9 @@ const FAILED_DATES_IN_MESSAGE = 3;
 
 export class BackfillRun {
   private readonly children = new CancellationScope();
+  /** Per date whose run waits for the dimension lane: the merges it handed over. */
+  private readonly mergeRequests = new Map<string, MergeRequest[]>();
+  private mergeBatchRunning = false;
   private dirty = false;
   private cancelRequested = false;
   private draining = false;
@@ -84,6 +98,22 @@ export class BackfillRun {
         .cancel()
         .catch(() => undefined);
     });
+    setHandler(ingestLaneDoneSignal, ({ date, done, problem }) => {
+      const entry = this.openRun(date);
+      if (entry) this.tracker.ingestLaneDone(entry, done, workflowNowMs(), problem);
+      wake();
+    });
+    setHandler(dataPhaseDoneSignal, ({ date, done, problem, merges }) => {
+      const entry = this.openRun(date);
+      if (entry && ['ingesting', 'data-phase', 'awaiting-merge'].includes(entry.status)) {
+        this.tracker.dataPhaseDone(entry, done, workflowNowMs(), problem);
+        this.mergeRequests.set(date, merges);
+      } else if (entry?.status !== 'merging') {
+        // The lane is past this date (its run was reset after its turn): the run merges by itself.
+        this.signalRun(date, { merged: {}, failed: {}, blocked: {}, runAlone: true });
+      }
+      wake();
+    });
     const publish = (status: BackfillStatus) => {
       reportStatus(status);
       this.publish(status);
@@ -94,7 +124,7 @@ export class BackfillRun {
         if (!this.draining && this.shouldContinueAsNew()) this.draining = true;
         if (!this.cancelRequested) this.launch();
         publish(this.status());
-        if (this.tracker.inFlight === 0) {
+        if (this.openWork === 0) {
           if (this.cancelRequested || this.tracker.finished) break;
           if (this.draining) {
             this.state.continuedAsNew++;
@@ -106,10 +136,10 @@ export class BackfillRun {
       }
     } catch (error) {
       if (!isCancellation(error)) throw error;
-      // Cancelled from outside (UI, `temporal workflow cancel`): the children were cancelled with us.
+      // Cancelled from outside (UI, `temporal workflow cancel`): the runs were cancelled with us.
       this.cancelRequested = true;
       publish('cancelling');
-      await CancellationScope.nonCancellable(() => condition(() => this.tracker.inFlight === 0));
+      await CancellationScope.nonCancellable(() => condition(() => this.openWork === 0));
       this.tracker.cancelWaiting();
       publish('cancelled');
       throw error;
@@ -145,137 +175,194 @@ export class BackfillRun {
     return progress;
   }
 
+  /** The date, when its run is open (a signal from any other run of it is not for this backfill). */
+  private openRun(date: string): BackfillDate | undefined {
+    const entry = this.state.dates.find((d) => d.date === date);
+    return entry?.open ? entry : undefined;
+  }
+
   private shouldContinueAsNew(): boolean {
     return this.startedThisRun >= this.settings.childrenPerRun || workflowInfo().continueAsNewSuggested;
   }
 
-  private canStart(): boolean {
+  /** Runs open, and the merge batch when one runs: the run may end or continue as new only at zero. */
+  private get openWork(): number {
+    return this.tracker.openRuns.length + (this.mergeBatchRunning ? 1 : 0);
+  }
+
+  /** A place under the cap: dates in the ingest lane or their data phase, and a merge batch, take one each. */
+  private slotFree(): boolean {
     return (
       !this.state.paused &&
-      !this.draining &&
       !this.cancelRequested &&
-      this.tracker.inFlight < this.settings.maxConcurrent
+      this.tracker.inDataWork + (this.mergeBatchRunning ? 1 : 0) < this.settings.maxConcurrent
     );
   }
 
   /**
-   * The dimension lane first (it frees dates for good); then, up to the cap, data phases of dates whose
-   * CDC windows are done before the next date's windows. With a cap of 1 a date goes all the way
-   * through before the next date's windows start; with more, the ingest lane runs beside data phases.
+   * Draining for continue-as-new starts no date, except dates older than a date whose run is open:
+   * that run waits for their merges, so without them it could never end.
+   */
+  private mayStart(entry: BackfillDate): boolean {
+    return !this.draining || this.tracker.openRuns.some((d) => d.date > entry.date);
+  }
+
+  /**
+   * The dimension lane first (it frees dates for good); then, up to the cap, runs of dates whose CDC
+   * windows are done, and the next date of the ingest lane. With a cap of 1 a date's data phase ends
+   * before the next date's windows start; with more, the ingest lane runs beside data phases.
    */
   private launch(): void {
-    this.advanceLane();
-    while (this.canStart() && (this.startNextData() || this.advanceIngest()));
-    this.advanceLane();
+    this.advanceDimensionLane();
+    while (this.slotFree() && (this.startDataPhase() || this.advanceIngestLane()));
+    this.advanceDimensionLane();
   }
 
-  /** Starts the next data phase, or moves on a date that needs none; false when no date is ready. */
-  private startNextData(): boolean {
-    const entry = this.tracker.nextData();
-    if (!entry) return false;
-    if (!this.tracker.needsDataPhase(entry)) {
-      this.tracker.dataFinished(entry, []);
-      return true;
-    }
-    this.tracker.startData(entry);
-    this.startChild(
-      entry,
-      this.dataInput(entry),
-      `${this.settings.pipeline} ${entry.date}: backfill data phase`,
-      (o) => {
-        this.tracker.dataFinished(entry, o.done, o.elapsedMs, o.problem);
-      },
-    );
+  private startDataPhase(): boolean {
+    const entry = this.tracker.nextDataPhase(this.draining);
+    if (!entry || !this.mayStart(entry)) return false;
+    this.startRun(entry);
     return true;
-  }
-
-  private advanceLane(): void {
-    for (;;) {
-      const head = this.tracker.laneHead();
-      if (!head || head.status !== 'merge-queued') return;
-      const plan = this.tracker.planLane(head);
-      const blocked = plan.blocked.map((b) => `${b.stage} not run: ${b.reason}`);
-      if (plan.run.length === 0) {
-        this.tracker.finish(head, [], undefined, blocked);
-        continue;
-      }
-      if (!this.canStart()) return;
-      this.tracker.startLane(head);
-      const input: DailyChildInput = {
-        pipeline: this.settings.pipeline,
-        logicalDate: head.date,
-        rerun: true,
-        stages: plan.run,
-      };
-      this.startChild(
-        head,
-        input,
-        `${this.settings.pipeline} ${head.date}: backfill dimension merges`,
-        (o) => {
-          this.tracker.finish(head, o.done, o.elapsedMs, [...blocked, ...(o.problem ? [o.problem] : [])]);
-        },
-      );
-      return;
-    }
   }
 
   /**
    * The ingest lane, one date at a time, oldest first: each date's CDC windows start where the previous
-   * date's stopped. Starts the next date's windows, or fails a date whose windows must not run; false
-   * when there is nothing to do or the windows of a date are running.
+   * date's stopped. Starts the run of the next date (it runs its windows, then its data phase), or
+   * holds back a date whose windows must not run; false when there is nothing to do or a date's
+   * windows are running.
    */
-  private advanceIngest(): boolean {
-    const head = this.tracker.ingestHead();
+  private advanceIngestLane(): boolean {
+    const head = this.tracker.ingestLaneHead();
     if (!head) return false;
     const blocked = this.tracker.ingestBlockedBy(head);
     if (blocked) {
-      this.tracker.failIngest(head, [blocked]);
+      this.tracker.failIngest(head, blocked);
       return true;
     }
-    this.tracker.startIngest(head);
-    const done = new Set(head.done ?? []);
-    const input: DailyChildInput = {
-      pipeline: this.settings.pipeline,
-      logicalDate: head.date,
-      rerun: head.rerun,
-      stages: this.tracker.laneIngestStages.filter((id) => !done.has(id)),
-    };
-    this.startChild(head, input, `${this.settings.pipeline} ${head.date}: backfill CDC windows`, (o) => {
-      this.tracker.ingestFinished(head, o.done, o.elapsedMs, o.problem);
-    });
+    if (!this.mayStart(head)) return false;
+    this.startRun(head);
     return true;
   }
 
-  private dataInput(entry: BackfillDate): DailyChildInput {
-    const ranInIngestLane = new Set(this.tracker.laneIngestStages);
+  /**
+   * The dimension lane, oldest date first: merges the next dates whose data phase is done, up to
+   * `maxDatesPerMerge` consecutive dates in one batch, and tells each date's run how it went. A date
+   * with nothing the lane can merge goes through at once (its unmerged dimensions stop later dates).
+   */
+  private advanceDimensionLane(): void {
+    if (this.mergeBatchRunning || this.state.paused || this.cancelRequested) return;
+    for (;;) {
+      const head = this.tracker.dimensionLaneHead();
+      if (!head || head.status !== 'awaiting-merge') return;
+      const plan = this.tracker.planDimensionMerges(head);
+      const toMerge = this.mergesOf(head, plan.run);
+      const blocked = plan.blocked.map((b) => `${b.stage} not run: ${b.reason}`);
+      if (toMerge.length === 0) {
+        this.tellRun(head, {
+          merged: {},
+          failed: {},
+          blocked: Object.fromEntries(plan.blocked.map((b) => [b.stage, `not run: ${b.reason}`])),
+        });
+        this.tracker.throughDimensionLane(head, [], blocked);
+        continue;
+      }
+      if (!this.slotFree()) return;
+      const ids = toMerge.map((r) => r.stageId).join(',');
+      const batch = this.tracker.dimensionLaneBatch(head, (entry) => {
+        const next = this.tracker.planDimensionMerges(entry);
+        return (
+          this.mergesOf(entry, next.run)
+            .map((r) => r.stageId)
+            .join(',') === ids
+        );
+      });
+      this.runMergeBatch(batch, toMerge, blocked);
+      return;
+    }
+  }
+
+  /** The merges the date's run handed over that the lane may run now. */
+  private mergesOf(entry: BackfillDate, runnable: readonly string[]): MergeRequest[] {
+    if (!entry.open) return [];
+    return (this.mergeRequests.get(entry.date) ?? []).filter((r) => runnable.includes(r.stageId));
+  }
+
+  private runMergeBatch(batch: BackfillDate[], toMerge: MergeRequest[], blocked: string[]): void {
+    this.tracker.startMerging(batch);
+    this.mergeBatchRunning = true;
+    const startedMs = workflowNowMs();
+    const stageOf = new Map(this.state.stages.map((s) => [s.id, s]));
+    const work = async () => {
+      try {
+        const turns = await runMergeBatch(
+          this.settings.pipeline,
+          batch.map((entry) => ({ date: entry.date, requests: this.mergeRequests.get(entry.date) ?? [] })),
+          toMerge.map((r) => ({ id: r.stageId, dependsOn: stageOf.get(r.stageId)?.dependsOn ?? [] })),
+        );
+        this.tracker.mergeTimed(batch.length, workflowNowMs() - startedMs);
+        for (const entry of batch) {
+          const turn = turns.get(entry.date)!;
+          this.tellRun(entry, turn);
+          this.tracker.throughDimensionLane(entry, Object.keys(turn.merged), [
+            ...blocked,
+            ...Object.values(turn.failed),
+            ...Object.values(turn.blocked),
+          ]);
+          this.mergeRequests.delete(entry.date);
+        }
+      } catch (error) {
+        // Cancelled with the backfill: the dates' runs are cancelled too; the end of the run says so.
+        if (!isCancellation(error)) throw error;
+      } finally {
+        this.mergeBatchRunning = false;
+        this.dirty = true;
+      }
+    };
+    void this.children.run(work);
+  }
+
+  /** Tells the date's run (when it is open and ours) what the dimension lane did for it. */
+  private tellRun(entry: BackfillDate, turn: DimensionLaneTurn): void {
+    if (entry.open && !entry.attachedTo) this.signalRun(entry.date, turn);
+  }
+
+  /** By workflow id alone: the run's current run (a reset one included) gets it. */
+  private signalRun(date: string, turn: DimensionLaneTurn): void {
+    getExternalWorkflowHandle(dailyRunId(this.settings.pipeline, date))
+      .signal(dimensionLaneTurnSignal, turn)
+      .catch(() => undefined);
+  }
+
+  private dateRunInput(entry: BackfillDate): DateRunInput {
     return {
       pipeline: this.settings.pipeline,
       logicalDate: entry.date,
-      // A date whose CDC windows the ingest lane just ran has run now.
-      rerun: entry.rerun || (entry.done?.length ?? 0) > 0,
-      deferDimensionMerges: true,
-      // `all` runs every stage again, done or not (the ingest lane has just run the CDC windows).
-      ...(this.settings.only === 'all'
-        ? { stages: this.state.stages.map((s) => s.id).filter((id) => !ranInIngestLane.has(id)) }
-        : {}),
+      rerun: entry.rerun,
+      backfillLanes: this.tracker.needsIngest(entry) ? ['ingest', 'dimension'] : ['dimension'],
+      // `all` runs every stage again, done or not.
+      ...(this.settings.only === 'all' ? { stages: this.state.stages.map((s) => s.id) } : {}),
     };
   }
 
-  private startChild(
-    entry: BackfillDate,
-    input: DailyChildInput,
-    summary: string,
-    onOutcome: (outcome: ChildOutcome) => void,
-  ): void {
+  private startRun(entry: BackfillDate): void {
     this.startedThisRun++;
+    const input = this.dateRunInput(entry);
+    this.tracker.started(entry, workflowNowMs());
     const work = async () => {
-      let outcome: ChildOutcome;
+      let outcome: RunOutcome & { attachedTo?: string };
       try {
-        outcome = await runDailyChild(
-          { ...input, runChain: this.runChainOf(entry) },
-          summary,
-          this.markersOf,
+        const handle = await startDateRun(
+          input,
+          `${this.settings.pipeline} ${entry.date}: run of backfill ${workflowInfo().workflowId}`,
         );
+        if (handle) {
+          outcome = await outcomeOf(handle);
+        } else {
+          const workflowId = dailyRunId(this.settings.pipeline, entry.date);
+          this.tracker.attached(entry, workflowId);
+          this.dirty = true;
+          outcome = await waitForOtherRun(workflowId, () => this.markersOf(entry.date));
+        }
       } catch (error) {
         outcome = isCancellation(error)
           ? { done: [], cancelled: true }
@@ -289,18 +376,17 @@ export class BackfillRun {
             ? `the backfill stopped waiting for ${outcome.attachedTo}; that run was not started by it and goes on`
             : 'cancelled with the backfill (its AWS jobs were stopped)',
         );
+      } else if (outcome.refusedAsFirstRun && !entry.rerun) {
+        // The date ran after the backfill read its markers (the schedule, a person): run it as a rerun,
+        // which skips what that run finished.
+        this.tracker.requeueAsRerun(entry, await this.markersOf(entry.date));
       } else {
-        onOutcome(outcome);
+        this.tracker.runEnded(entry, outcome.done, workflowNowMs(), outcome.problem);
       }
+      this.mergeRequests.delete(entry.date);
       this.dirty = true;
     };
     void this.children.run(work);
-  }
-
-  /** One run chain per date and backfill (its continue-as-new runs included): one generation per date. */
-  private runChainOf(entry: BackfillDate): string {
-    const { workflowId, firstExecutionRunId } = workflowInfo();
-    return `${workflowId}@${firstExecutionRunId}/${entry.date}`;
   }
 
   private publish(status: BackfillStatus): void {

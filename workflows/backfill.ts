@@ -1,21 +1,17 @@
 /**
- * Runs a pipeline over a range of dates: one child `dailyPipeline` per date (id `<pipeline>/<date>`)
- * under a concurrency cap, skipping dates that need nothing. Two things must go in date order across
- * dates, so they run in lanes of their own, one date at a time, oldest first: the CDC windows (DMS
- * stages, the ingest lane), before a date's data phase, because each window starts where the previous
- * date's stopped; and the SCD2 merges (rule 9, the dimension lane), after it, whatever the order of
- * the data phases, which run in parallel without them. No child ever waits for another,
- * so neither the cap nor `order: newest` can deadlock, and the run can always drain and continue as
- * new. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
+ * Runs a pipeline over a range of dates: one child `dailyPipeline` per date, with the date's canonical
+ * id `<pipeline>/<date>`, skipping dates that need nothing. Two things must go in date order across
+ * dates, so they go through lanes, oldest date first: the CDC windows (DMS stages, the ingest lane),
+ * because each window starts where the previous date's stopped: a date's run starts at its turn
+ * and says when its windows are over; and the SCD2 merges (rule 9, the dimension lane), after the
+ * date's data phase: its run hands its merges to the backfill and waits, and the backfill merges
+ * ready dates in date order (consecutive dates in one transaction per dimension, up to
+ * `maxDatesPerMerge`). The cap counts dates in the ingest lane or their data phase (and a merge
+ * batch), never a run waiting for the dimension lane, so neither the cap nor `order: newest` can
+ * deadlock. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
  */
 import { workflowNowMs } from './workflow-clock';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  patched,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BackfillActivities, BackfillInput } from '../core/backfill-contracts';
 import type {
   BackfillProgress,
@@ -51,9 +47,6 @@ const { describeBackfill } = proxyActivities<BackfillActivities>({
   summary: 'check the request and read which dates ran and which stages are done',
 });
 
-/** Versioning marker: CDC windows of the dates run in an ingest lane, one date at a time, oldest first. */
-const ORDERED_INGEST_PATCH = 'backfill-ordered-ingest';
-
 export async function backfill(input: BackfillInput, carried?: BackfillState): Promise<BackfillProgress> {
   const settings = validateBackfillInput(input);
   // What the progress query shows: a placeholder until the dates are read.
@@ -73,8 +66,7 @@ export async function backfill(input: BackfillInput, carried?: BackfillState): P
   const state =
     carried ??
     initialBackfillState(await describeRange(settings.from, settings.to), settings, new Date().toISOString());
-  // Backfills started before the ingest lane existed replay without it.
-  const tracker = new BackfillTracker(state, settings, { orderedIngest: patched(ORDERED_INGEST_PATCH) });
+  const tracker = new BackfillTracker(state, settings);
   view.tracker = tracker;
   view.status = settings.dryRun ? 'dry-run' : 'running';
   if (settings.dryRun) return tracker.progress('dry-run', workflowNowMs());
@@ -92,7 +84,7 @@ function planningProgress(settings: BackfillSettings): BackfillProgress {
     settings,
     status: 'planning',
     counts: countDates([]),
-    lane: { broken: {} },
+    lanes: { broken: {} },
     continuedAsNew: 0,
     startedAt: new Date().toISOString(),
     dates: [],

@@ -11,10 +11,13 @@ import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { Plan, PlannedStage } from '../core/plan';
 import type { DailyRunReport } from '../core/run-report';
 import { scheduledStartTimeKey } from '../core/search-attributes';
-import { type BackfillChildFlags, startedByBackfill, takeBackfillChildFlags } from './backfill-child-flag';
+import type { BackfillLane } from '../core/backfill-lanes';
 import type { DailyPipelineInput } from '../core/daily-contracts';
+import { runAfterDimensionLane } from './after-dimension-lane';
+import { type BackfillLanesFlag, startedByBackfill, takeBackfillLanes } from './backfill-lanes-input';
 import { validateDailyInput } from './daily-input';
 import { recordChecks } from './check-recording';
+import { DateInLanes } from './date-in-lanes';
 import { DailyRunView } from './daily-run-view';
 import { failureClass, describeFailure } from './failure-text';
 import { type DagCallbacks, runDag } from './run-dag';
@@ -36,40 +39,47 @@ const { planDailyRun } = proxyLocalActivities<PipelineActivities>({
 });
 
 export async function dailyPipeline(
-  rawInput: DailyPipelineInput & BackfillChildFlags,
+  rawInput: DailyPipelineInput & BackfillLanesFlag,
 ): Promise<DailyRunReport> {
   const raw = rawInput as Partial<DailyPipelineInput> | undefined;
   const view = new DailyRunView(String(raw?.pipeline ?? ''), stringOrUndefined(raw?.logicalDate));
   // A backfill sends one alert for its failed dates at its end; its runs only send recoveries.
   const inBackfill = startedByBackfill(rawInput);
-  const plan = await planned(rawInput).catch(async (error: unknown) => {
+  const { plan, lanes } = await planned(rawInput).catch(async (error: unknown) => {
     if (isRejection(error)) view.rejected();
     else if (!inBackfill) await alertPlanningFailed(view.report.pipeline, view.report.logicalDate, error);
     throw error;
   });
-  // Started by a backfill: SCD2 merges (and what depends on them) wait for its dimension lane (rule 9).
+  const dateInLanes = new DateInLanes(lanes, view);
   const runnable = plan.stages.filter((s) => !s.doneEarlier && !s.notSelected);
-  const runnableIds = new Set(runnable.map((s) => s.id));
-  const deferred = new Set(
-    plan.deferDimensionMerges ? [...deferredStageIds(plan.stages)].filter((id) => runnableIds.has(id)) : [],
-  );
-  view.planned(plan, deferred);
+  // Started by a backfill: SCD2 merges (and what depends on them) wait for its dimension lane (rule 9).
+  const deferred = dateInLanes.defersMerges ? deferredStageIds(plan.stages) : new Set<string>();
+  const dataPhase = runnable.filter((s) => !deferred.has(s.id));
+  const afterMerges = runnable.filter((s) => deferred.has(s.id));
+  view.planned(plan, new Set(afterMerges.map((s) => s.id)));
 
   const info = workflowInfo();
   const resetRun = info.runId !== info.originalExecutionRunId;
   const attempts = new StageAttempts(view, resetRun);
-  const toRun = runnable.filter((s) => !deferred.has(s.id));
-  let { cancellation } = await runDag(dagOf(toRun), plan.maxConcurrentStages, callbacks(view, attempts));
+  const dag = callbacks(view, attempts, () => dateInLanes.stageSettled());
+  dateInLanes.watchIngest(dataPhase);
+  let { cancellation } = await runDag(dagOf(dataPhase), plan.maxConcurrentStages, dag);
+  if (cancellation === undefined && afterMerges.length > 0) {
+    ({ cancellation } = await runAfterDimensionLane(afterMerges, view, dateInLanes, (stages) =>
+      runDag(dagOf(stages), plan.maxConcurrentStages, dag),
+    ));
+  }
 
   // The decision to fail is taken in the run's last workflow task. A person who fixed the cause and
   // reset the run to that task (Temporal UI "Reset") gets it taken again, here in a new run: the
-  // stages that failed, and those they blocked, run once more; a stage whose AWS job ended FAILED
-  // under a new job attempt (new run key), the others start-or-attach under the same key.
-  const unfinished = toRun.filter((s) => ['failed', 'blocked'].includes(view.stage(s.id).status));
+  // stages that failed, and those they blocked, run once more (merges too, without waiting for a
+  // backfill); a stage whose AWS job ended FAILED under a new job attempt (new run key), the others
+  // start-or-attach under the same key.
+  const unfinished = runnable.filter((s) => ['failed', 'blocked'].includes(view.stage(s.id).status));
   if (cancellation === undefined && unfinished.length > 0 && resetRun) {
     for (const stage of unfinished) attempts.afterReset(stage.id);
     view.pendingAgain(unfinished.map((s) => s.id));
-    ({ cancellation } = await runDag(dagOf(unfinished), plan.maxConcurrentStages, callbacks(view, attempts)));
+    ({ cancellation } = await runDag(dagOf(unfinished), plan.maxConcurrentStages, dag));
   }
 
   if (cancellation !== undefined) {
@@ -101,29 +111,42 @@ async function alertPlanningFailed(pipeline: string, logicalDate: string, error:
   });
 }
 
-/** Checks the input and plans the day; a backfill's flags come off the input first. */
-async function planned(rawInput: unknown): Promise<Plan & { deferDimensionMerges: boolean }> {
-  const { rest, deferDimensionMerges, runChain } = takeBackfillChildFlags(rawInput);
+/** Checks the input and plans the day; a backfill's lanes field comes off the input first. */
+async function planned(rawInput: unknown): Promise<{ plan: Plan; lanes: BackfillLane[] }> {
+  const { rest, lanes } = takeBackfillLanes(rawInput);
   const input = validateDailyInput(rest);
   const info = workflowInfo();
   const scheduledAt = info.typedSearchAttributes.get(scheduledStartTimeKey);
   const plan = await planDailyRun({
     pipeline: input.pipeline,
     rerun: input.rerun,
-    runChainId: runChain ?? info.firstExecutionRunId,
+    runChainId: info.firstExecutionRunId,
     nowUtc: new Date().toISOString(),
     ...(input.logicalDate ? { logicalDate: input.logicalDate } : {}),
     ...(scheduledAt ? { scheduledStartTime: scheduledAt.toISOString() } : {}),
     ...(input.stages ? { only: input.stages } : {}),
   });
-  return { ...plan, deferDimensionMerges };
+  return { plan, lanes };
 }
 
-function callbacks(view: DailyRunView, attempts: StageAttempts): DagCallbacks<PlannedStage> {
+function callbacks(
+  view: DailyRunView,
+  attempts: StageAttempts,
+  settled: () => void,
+): DagCallbacks<PlannedStage> {
   return {
-    run: async (stage) => view.succeeded(stage.id, await attempts.run(stage)),
-    onFailed: (stage, error) => view.failed(stage.id, error),
-    onBlocked: (stage, blockedBy) => view.blocked(stage.id, blockedBy),
+    run: async (stage) => {
+      view.succeeded(stage.id, await attempts.run(stage));
+      settled();
+    },
+    onFailed: (stage, error) => {
+      view.failed(stage.id, error);
+      settled();
+    },
+    onBlocked: (stage, blockedBy) => {
+      view.blocked(stage.id, blockedBy);
+      settled();
+    },
   };
 }
 

@@ -20,12 +20,13 @@ import type { Plan, PlannedStage } from '../core/plan';
 import { type DailyRunReport, type StageReport, totalsOf } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
 import type { StageResult } from '../core/stage-io';
-import { deferredStageReport } from './backfill-child-flag';
 import { checkOutcomesOf, describeFailure, failureClass, failureConsoleUrl } from './failure-text';
 import { renderProgress } from './progress-text';
 import { workflowNowMs } from './workflow-clock';
 
 export const progressQuery = defineQuery<DailyRunReport>('progress');
+
+const DIMENSION_LANE = "the backfill's dimension lane (merges run in date order, oldest first)";
 
 export class DailyRunView {
   readonly report: DailyRunReport;
@@ -50,14 +51,17 @@ export class DailyRunView {
     return this.byId.get(id)!;
   }
 
-  planned(plan: Plan, deferred: Set<string>): void {
+  /** `waiting`: stages left to the backfill's dimension lane (they wait for it after the data phase). */
+  planned(plan: Plan, waiting: ReadonlySet<string>): void {
     Object.assign(this.report, {
       logicalDate: plan.logicalDate,
       generation: plan.generation,
       status: 'running',
     });
     this.report.stages = plan.stages.map((s) =>
-      deferred.has(s.id) ? deferredStageReport(s) : initialStageReport(s),
+      waiting.has(s.id)
+        ? { ...initialStageReport(s), status: 'waiting', details: { waitingFor: DIMENSION_LANE } }
+        : initialStageReport(s),
     );
     for (const s of this.report.stages) this.byId.set(s.id, s);
     this.publish();
@@ -94,7 +98,45 @@ export class DailyRunView {
   }
 
   blocked(id: string, blockedBy: string): void {
-    Object.assign(this.stage(id), { status: 'blocked', error: `not run: ${blockedBy} did not succeed` });
+    this.notRun(id, `not run: ${blockedBy} did not succeed`);
+  }
+
+  notRun(id: string, why: string): void {
+    const stage = this.stage(id);
+    Object.assign(stage, { status: 'blocked', error: why });
+    if (stage.details) delete stage.details.waitingFor;
+  }
+
+  /** Stages done so far (succeeded, or done by an earlier run). */
+  doneStageIds(): string[] {
+    return this.report.stages
+      .filter((s) => s.status === 'succeeded' || s.status === 'skipped')
+      .map((s) => s.id);
+  }
+
+  /** One line saying why these stages are not done. */
+  problemOf(ids: readonly string[]): string {
+    return ids.map((id) => `${id} ${this.stage(id).status}: ${this.stage(id).error ?? ''}`.trim()).join('; ');
+  }
+
+  /** The data phase is over; these merges wait for the dimension lane of `backfill`. */
+  awaitingDimensionLane(ids: readonly string[], backfill: string | undefined): void {
+    const waitingFor = backfill
+      ? `the dimension lane of ${backfill}: earlier dates merge first, then this one`
+      : DIMENSION_LANE;
+    for (const id of ids) this.stage(id).details = { ...this.stage(id).details, waitingFor };
+    this.report.status = 'awaiting-merge';
+    this.publish();
+  }
+
+  dimensionLaneOver(): void {
+    this.report.status = 'running';
+    for (const stage of this.report.stages) {
+      if (stage.status !== 'waiting') continue;
+      stage.status = 'pending';
+      if (stage.details) delete stage.details.waitingFor;
+    }
+    this.publish();
   }
 
   /** A reset run takes these stages up again. */
@@ -111,7 +153,7 @@ export class DailyRunView {
 
   cancelled(): void {
     for (const stage of this.report.stages)
-      if (stage.status === 'running' || stage.status === 'pending') stage.status = 'cancelled';
+      if (['running', 'pending', 'waiting'].includes(stage.status)) stage.status = 'cancelled';
     this.report.status = 'cancelled';
     this.publish();
     this.upsertNow();
@@ -119,23 +161,34 @@ export class DailyRunView {
 
   /** The run's outcome, shown (status, totals) before what is left to do at its end (alerts). */
   conclude(): void {
-    const failed = this.report.stages.some((s) => s.status === 'failed');
-    const deferred = this.report.stages.some((s) => s.details?.deferredTo !== undefined);
-    this.report.status = failed ? 'failed' : deferred ? 'awaiting-merge' : 'succeeded';
+    const failed = this.report.stages.some((s) => s.status === 'failed' || s.status === 'blocked');
+    this.report.status = failed ? 'failed' : 'succeeded';
     this.report.totals = totalsOf(this.report.stages);
     this.publish();
     this.upsertNow();
   }
 
-  /** The end of the run: its report, or the PipelineFailed failure that carries it. */
+  /**
+   * The end of the run: its report, or the PipelineFailed failure that carries it. A run with a stage
+   * failed, or not run because the dimension lane held it back, fails.
+   */
   finish(): DailyRunReport {
     if (this.report.status === 'running') this.conclude();
     const failed = this.report.stages.filter((s) => s.status === 'failed');
-    if (failed.length > 0) {
+    const notRun = this.report.stages.filter((s) => s.status === 'blocked');
+    if (failed.length + notRun.length > 0) {
+      const parts = [
+        ...(failed.length > 0
+          ? [`${failed.length} stage(s) failed: ${failed.map((s) => `${s.id} (${s.error})`).join('; ')}`]
+          : []),
+        ...(failed.length === 0
+          ? [`${notRun.length} stage(s) not run: ${notRun.map((s) => `${s.id} (${s.error})`).join('; ')}`]
+          : []),
+      ];
       throw ApplicationFailure.create({
         type: 'PipelineFailed',
         nonRetryable: true,
-        message: `${workflowInfo().workflowId}: ${failed.length} stage(s) failed: ${failed.map((s) => `${s.id} (${s.error})`).join('; ')}`,
+        message: `${workflowInfo().workflowId}: ${parts.join('; ')}`,
         details: [this.report],
       });
     }

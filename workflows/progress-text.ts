@@ -3,6 +3,7 @@ import { shortDuration } from '../core/short-duration';
 
 const ICON: Record<string, string> = {
   pending: '⏳',
+  waiting: '⏸️',
   running: '▶️',
   succeeded: '✅',
   skipped: '⏭️',
@@ -33,9 +34,15 @@ export function renderProgress(report: DailyRunReport, nowMs: number): string {
   );
   const failed = report.stages.find((s) => s.status === 'failed' && s.error);
   const why = failed ? [`❌ **${failed.id}**: ${oneLine(failed.error!)}`] : [];
+  const waiting = report.stages.filter((s) => s.status === 'waiting');
+  const waitingFor = waiting.find((s) => s.details?.waitingFor)?.details?.waitingFor;
+  const wait = waitingFor
+    ? [`⏸️ ${waiting.map((s) => s.id).join(', ')} waiting for ${oneLine(String(waitingFor))}`]
+    : [];
   return [
     header,
     ['| stage | state | attempt | time |', '|---|---|---|---|', ...rows].join('\n'),
+    ...wait,
     ...why,
     ...trippedChecks(report),
   ].join('\n\n');

@@ -26,7 +26,7 @@ export interface DailyRunRow {
   logicalDate?: string;
   workflowId: string;
   runId: string;
-  /** succeeded, awaiting-merge, failed, cancelled, terminated, timed-out, or (open) planning / running. */
+  /** succeeded, failed, cancelled, terminated, timed-out, or (open) planning / running / awaiting-merge. */
   state: string;
   generation?: number;
   startTime: Date;
@@ -73,13 +73,12 @@ export function dailyRunRow(info: WorkflowExecutionInfo): DailyRunRow {
 }
 
 /**
- * A closed run's state from how it closed, except that a completed run says what it completed: a
- * backfill's data phase completes with its SCD2 merges still to run (MedallionStatus
- * `awaiting-merge`), and the date is not succeeded until they have. An open run's from MedallionStatus.
+ * A closed run's state from how it closed (a run completes only when every stage, merges included, is
+ * done); an open run's from MedallionStatus (`awaiting-merge` while a backfill's run waits for its
+ * dimension lane).
  */
 function dateState(info: WorkflowExecutionInfo): string {
   const status = info.typedSearchAttributes.get(searchAttributeKeys.status);
-  if (info.status.name === 'COMPLETED') return status === 'awaiting-merge' ? status : 'succeeded';
   return CLOSED_STATES[info.status.name] ?? status ?? 'running';
 }
 

@@ -5,7 +5,8 @@ import { createDimensionMergeActivities } from '../../activities/plan-dimension-
 import type { PipelineActivities } from '../../core/activity-contracts';
 import type { BackfillActivities } from '../../core/backfill-contracts';
 import { awsTestEnvironment } from './aws-test-environment';
-import type { StageInput, StageResult } from '../../core/stage-io';
+import type { DimensionMergeActivities } from '../../core/backfill-lanes';
+import type { RedshiftStageInput, StageInput, StageResult } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
 import { noAlerts, succeeded } from './mock-activities';
@@ -16,29 +17,64 @@ export const shopStageIds = shop.stages.map((s) => s.id);
 export const scd2StageIds = shop.stages.filter((s) => s.kind === 'scd2').map((s) => s.id);
 export const cdcStageIds = shop.stages.filter((s) => s.kind === 'dms').map((s) => s.id);
 
+/** The mock catch-up merge plan names its dates in its statements, so the log sees every date merged. */
+const MERGED_DATE = '-- merges the changes of ';
+
 export interface StageCall {
   date: string;
   stage: string;
   generation: number;
+  /** Set on the calls of one catch-up merge (one transaction for several dates). */
+  transaction?: number;
   ended: boolean;
 }
 
 /** Every stage activity call, in start order, with the peaks of what ran at once. */
 export class StageLog {
   readonly calls: StageCall[] = [];
-  /** Most dates with a stage running at the same moment: bounded by the backfill's cap. */
+  /**
+   * Most dates with a stage running at the same moment, a catch-up merge of several dates counting
+   * once: bounded by the backfill's cap.
+   */
   peakDates = 0;
-  /** Most calls of one SCD2 stage (one dimension) running at the same moment, any dates. */
+  /** Most merge transactions of one SCD2 stage (one dimension) running at the same moment. */
   peakMergesPerDimension = 0;
   /** Most CDC windows (DMS stage calls, any dates) running at the same moment. */
   peakCdcWindows = 0;
+  /** Each merge transaction of an SCD2 stage: its dates. */
+  readonly mergeBatches: { stage: string; dates: string[] }[] = [];
 
-  begin(input: StageInput): StageCall {
+  /** One call per date the input covers (a catch-up merge covers several). */
+  beginAll(input: StageInput): StageCall[] {
+    const merged =
+      input.kind === 'redshift'
+        ? input.sqls.filter((s) => s.startsWith(MERGED_DATE)).map((s) => s.slice(MERGED_DATE.length))
+        : [];
+    const dates = merged.length > 0 ? merged : [input.identity.logicalDate];
+    if (scd2StageIds.includes(input.identity.stageId)) {
+      this.mergeBatches.push({ stage: input.identity.stageId, dates });
+    }
+    const transaction = dates.length > 1 ? this.mergeBatches.length : undefined;
+    return dates.map((date) =>
+      this.begin({ ...input, identity: { ...input.identity, logicalDate: date } }, transaction),
+    );
+  }
+
+  begin(input: StageInput, transaction?: number): StageCall {
     const { logicalDate: date, stageId: stage, generation } = input.identity;
-    const call: StageCall = { date, stage, generation, ended: false };
+    const call: StageCall = {
+      date,
+      stage,
+      generation,
+      ended: false,
+      ...(transaction !== undefined ? { transaction } : {}),
+    };
     this.calls.push(call);
     const running = this.calls.filter((c) => !c.ended);
-    this.peakDates = Math.max(this.peakDates, new Set(running.map((c) => c.date)).size);
+    const units = new Set(
+      running.map((c) => (c.transaction !== undefined ? `merge ${c.transaction}` : c.date)),
+    );
+    this.peakDates = Math.max(this.peakDates, units.size);
     if (cdcStageIds.includes(stage)) {
       this.peakCdcWindows = Math.max(
         this.peakCdcWindows,
@@ -46,10 +82,10 @@ export class StageLog {
       );
     }
     if (scd2StageIds.includes(stage)) {
-      this.peakMergesPerDimension = Math.max(
-        this.peakMergesPerDimension,
-        running.filter((c) => c.stage === stage).length,
-      );
+      const transactions = running
+        .filter((c) => c.stage === stage)
+        .map((c) => (c.transaction !== undefined ? `merge ${c.transaction}` : c.date));
+      this.peakMergesPerDimension = Math.max(this.peakMergesPerDimension, new Set(transactions).size);
     }
     return call;
   }
@@ -79,14 +115,14 @@ export function backfillTestActivities(
   store: MemoryRunState,
   log: StageLog,
   options: { stageMs?: number; behaviour?: (input: StageInput) => Promise<void> } = {},
-): PipelineActivities & BackfillActivities {
+): PipelineActivities & BackfillActivities & DimensionMergeActivities {
   const behaviour = options.behaviour ?? (() => pause(options.stageMs ?? 30));
   const stage = async (input: StageInput): Promise<StageResult> => {
-    const call = log.begin(input);
+    const calls = log.beginAll(input);
     try {
       await behaviour(input);
     } finally {
-      call.ended = true;
+      for (const call of calls) call.ended = true;
     }
     return succeeded(input.identity.stageId);
   };
@@ -110,9 +146,23 @@ export function backfillTestActivities(
   );
   return {
     ...planning,
+    planDimensionMerge: (request) => Promise.resolve(catchUpMergeInput(request)),
     ...createBackfillActivities({ pipelines: { shop }, runState: store, attachPollMs: 50 }),
     ...createDimensionMergeActivities({ env: awsTestEnvironment, pipelines: { shop }, sql: warehouseSql }),
     ...stages,
     ...noAlerts,
+  };
+}
+
+/** A catch-up merge's input as the workflow tests see it: the last date's identity, every date named. */
+export function catchUpMergeInput(
+  request: Parameters<DimensionMergeActivities['planDimensionMerge']>[0],
+): RedshiftStageInput {
+  return {
+    kind: 'redshift',
+    identity: request.members.at(-1)!.identity,
+    poll: { initialIntervalMs: 1000, maxIntervalMs: 5000, backoffCoefficient: 1.5 },
+    target: { workgroupName: 'test', database: 'test', secretArn: 'test' },
+    sqls: request.members.map((m) => `${MERGED_DATE}${m.logicalDate}`),
   };
 }

@@ -103,12 +103,13 @@ describe('progress', () => {
       date('queued'),
       date('queued'),
       date('queued'),
-      date('running'),
+      date('data-phase'),
     ];
-    const timing = { dataRuns: 2, dataMs: 20 * 60_000, laneRuns: 1, laneMs: 60_000 };
-    // 4.5 data runs of 10 min over 2 slots, plus 5 merges of 1 min.
+    const none = { dataRuns: 0, dataMs: 0, mergedDates: 0, mergeMs: 0, ingestRuns: 0, ingestMs: 0 };
+    const timing = { ...none, dataRuns: 2, dataMs: 20 * 60_000, mergedDates: 4, mergeMs: 4 * 60_000 };
+    // 4.5 data runs of 10 min over 2 slots, plus 5 dates merged at 1 min each.
     expect(estimateRemainingMs(dates, timing, 2)).toBe(22.5 * 60_000 + 5 * 60_000);
-    expect(estimateRemainingMs(dates, { dataRuns: 0, dataMs: 0, laneRuns: 0, laneMs: 0 }, 2)).toBeUndefined();
+    expect(estimateRemainingMs(dates, none, 2)).toBeUndefined();
   });
 
   it('renders a progress bar line', () => {

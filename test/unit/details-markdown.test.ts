@@ -17,6 +17,7 @@ function backfill(dates: BackfillDate[]): BackfillProgress {
       order: 'oldest',
       maxConcurrent: 4,
       childrenPerRun: 100,
+      maxDatesPerMerge: 31,
       dryRun: false,
     },
     status: 'running',
@@ -30,7 +31,7 @@ function backfill(dates: BackfillDate[]): BackfillProgress {
       cancelled: 0,
       left: 0,
     },
-    lane: { broken: {} },
+    lanes: { broken: {} },
     continuedAsNew: 0,
     startedAt: '2026-02-01T00:00:00Z',
     dates,
@@ -41,7 +42,7 @@ describe('backfill current details', () => {
   it('is a header, a progress line and a table of the dates that need a look, as separate blocks', () => {
     const dates: BackfillDate[] = Array.from({ length: 31 }, (_, i) => ({
       date: `2026-01-${String(i + 1).padStart(2, '0')}`,
-      status: i < 5 ? 'succeeded' : i === 20 ? 'failed' : i < 8 ? 'running' : 'queued',
+      status: i < 5 ? 'succeeded' : i === 20 ? 'failed' : i < 8 ? 'data-phase' : 'queued',
       rerun: false,
       ...(i === 20 ? { reason: 'silver_orders | failed' } : {}),
     }));

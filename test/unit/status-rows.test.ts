@@ -62,9 +62,9 @@ describe('dailyRunRow', () => {
     expect(row.state).toBe('terminated');
   });
 
-  it('reports a completed backfill data phase as awaiting-merge, not succeeded, until its merges ran', () => {
+  it("reports a backfill's run waiting for its merges as awaiting-merge, not succeeded", () => {
     const row = dailyRunRow(
-      info('shop/2026-01-15', 'COMPLETED', [
+      info('shop/2026-01-15', 'RUNNING', [
         { key: searchAttributeKeys.pipeline, value: 'shop' },
         { key: searchAttributeKeys.logicalDate, value: '2026-01-15' },
         { key: searchAttributeKeys.status, value: 'awaiting-merge' },

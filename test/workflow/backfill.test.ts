@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackfillInput } from '../../core/backfill-contracts';
 import type { BackfillProgress } from '../../core/backfill-report';
 import { addDays, dateRange } from '../../core/dates';
+import type { DailyRunReport } from '../../core/run-report';
 import type { StageInput } from '../../core/stage-io';
-import { dailyPipeline } from '../../workflows';
+import { dailyPipeline, progressQuery } from '../../workflows';
 import {
   backfill,
   backfillProgressQuery,
@@ -42,7 +43,7 @@ beforeAll(async () => {
   [env, bundle] = await Promise.all([
     timeSkippingEnv(),
     bundleWorkflowCode({
-      workflowsPath: path.resolve(__dirname, '../support/fixtures/workflows/backfill-workflows.ts'),
+      workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
       logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
     }),
   ]);
@@ -270,11 +271,146 @@ describe('backfill in the time-skipping environment', () => {
       // ...and a date's runs (windows, data phase, merges) share one generation: the first of a
       // never-run date, the next one of a date that ran before.
       expect(new Set(log.calls.map((c) => c.generation))).toEqual(new Set([order === 'newest' ? 1 : 0]));
-      // ...while each dimension is merged once per date, oldest first, never two dates at once.
+      // ...while each dimension is merged once per date, oldest first, one transaction at a time (a
+      // transaction merges one date, or several consecutive ready ones).
       for (const dimension of scd2StageIds) expect(log.datesOf(dimension), dimension).toEqual(dates);
       expect(log.peakMergesPerDimension).toBe(1);
     },
   );
+
+  /**
+   * Six dates whose CDC windows ran before (so their runs start together, cap 6): the oldest one's data
+   * phase is held until the five others wait for the dimension lane, so the lane then finds all six
+   * ready at once and merges them in batches of `maxDatesPerMerge` consecutive dates.
+   */
+  async function catchUp(
+    from: string,
+    maxDatesPerMerge: number,
+    merge: (input: StageInput) => Promise<void> = () => pause(5),
+  ) {
+    const store = new MemoryRunState();
+    const log = new StageLog();
+    const dates = dateRange(from, addDays(from, 5));
+    for (const date of dates) store.seed('shop', date, cdcStageIds);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const behaviour = async (input: StageInput) => {
+      if (input.identity.logicalDate === dates[0] && input.identity.stageId === 'silver_customers') {
+        await released;
+      }
+      if (input.kind === 'redshift' && scd2StageIds.includes(input.identity.stageId)) await merge(input);
+      else await pause(5);
+    };
+    const outcome = await runWith(backfillTestActivities(store, log, { behaviour }), async (tq) => {
+      const handle = await startBackfill(tq, {
+        pipeline: 'shop',
+        from: dates[0]!,
+        to: dates.at(-1)!,
+        maxConcurrent: 6,
+        maxDatesPerMerge,
+      });
+      await until(
+        () => handle.query(backfillProgressQuery).then((p) => p.counts.awaitingMerge === 5),
+        'five dates waiting for the dimension lane',
+      );
+      const waiting = await env.client.workflow.getHandle(`shop/${dates[3]}`).query(progressQuery);
+      release();
+      const result = await handle.result().then(
+        (report) => ({ report, failure: undefined }),
+        (error: unknown) => ({ report: undefined, failure: error }),
+      );
+      const history = await handle.fetchHistory();
+      const runs = await Promise.all(
+        dates.map((date) =>
+          env.client.workflow
+            .getHandle<typeof dailyPipeline>(`shop/${date}`)
+            .result()
+            .then(
+              (report): DailyRunReport | ApplicationFailure => report,
+              (error: unknown) => (error as WorkflowFailedError).cause as ApplicationFailure,
+            ),
+        ),
+      );
+      return { ...result, history, runs, waiting };
+    });
+    const started = (outcome.history.events ?? []).flatMap((e) => {
+      const id = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+      return id ? [id] : [];
+    });
+    return { ...outcome, dates, log, started };
+  }
+
+  it('runs each date as ONE run with its canonical id, which waits for the dimension lane and says so', async () => {
+    const { report, dates, started, waiting, runs } = await catchUp('2025-10-01', 31);
+    expect(report?.counts).toMatchObject({ total: 6, done: 6 });
+    expect(started).toEqual(dates.map((date) => `shop/${date}`));
+    expect(waiting.status).toBe('awaiting-merge');
+    expect(waiting.stages.filter((s) => s.status === 'waiting').map((s) => s.id)).toEqual(scd2StageIds);
+    expect(String(waiting.stages.find((s) => s.status === 'waiting')?.details?.waitingFor)).toMatch(
+      /^the dimension lane of backfill-test-.*: earlier dates merge first/,
+    );
+    for (const run of runs) expect((run as DailyRunReport).status).toBe('succeeded');
+  });
+
+  it.each([
+    [31, [[0, 1, 2, 3, 4, 5]]],
+    [
+      2,
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+    ],
+    [1, [[0], [1], [2], [3], [4], [5]]],
+  ])(
+    'catch-up merges: maxDatesPerMerge %i merges the ready consecutive dates in batches %j',
+    async (maxDatesPerMerge, batches) => {
+      const from = { 31: '2025-10-11', 2: '2025-10-21', 1: '2025-11-01' }[maxDatesPerMerge]!;
+      const { report, dates, log } = await catchUp(from, maxDatesPerMerge);
+      expect(report?.counts).toMatchObject({ total: 6, done: 6, failed: 0 });
+      for (const dimension of scd2StageIds) {
+        expect(
+          log.mergeBatches.filter((b) => b.stage === dimension).map((b) => b.dates),
+          dimension,
+        ).toEqual(batches.map((batch) => batch.map((i) => dates[i]!)));
+      }
+      expect(log.peakMergesPerDimension).toBe(1);
+    },
+  );
+
+  it('a failed catch-up merge names the dates of its batch, in each of those dates and in the backfill', async () => {
+    const { failure, dates, runs } = await catchUp('2025-11-11', 3, async (input) => {
+      await pause(5);
+      if (input.identity.stageId === 'scd2_dim_customer' && input.kind === 'redshift') {
+        if (input.sqls.some((sql) => sql.endsWith('2025-11-11'))) {
+          throw ApplicationFailure.nonRetryable('statement FAILED: duplicate key', 'AwsJobFailed');
+        }
+      }
+    });
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    const progress = cause.details![0] as BackfillProgress;
+    const batch = `${dates[0]}..${dates[2]}`;
+    expect(statusOf(progress)).toEqual(Object.fromEntries(dates.map((d) => [d, 'failed'])));
+    expect(progress.lanes.broken).toEqual({ scd2_dim_customer: dates[0] });
+    for (const date of dates.slice(0, 3)) {
+      const reason = progress.dates.find((d) => d.date === date)!.reason!;
+      expect(reason).toMatch(`scd2_dim_customer: the merge of ${batch} (3 dates in one transaction) failed`);
+      expect(reason).toMatch(/duplicate key/);
+    }
+    expect(progress.dates[3]!.reason).toMatch(`scd2_dim_customer of ${dates[0]} did not merge`);
+    expect(cause.message).toMatch(
+      `${dates[0]} (not done: scd2_dim_customer — scd2_dim_customer: the merge of ${batch}`,
+    );
+    // Each date's own run shows the batch failure on its merge stage; the other dimension merged.
+    for (const run of runs.slice(0, 3)) {
+      const report = (run as ApplicationFailure).details![0] as DailyRunReport;
+      const merge = report.stages.find((s) => s.id === 'scd2_dim_customer')!;
+      expect(merge.status).toBe('failed');
+      expect(merge.error).toMatch(`the merge of ${batch} (3 dates in one transaction) failed`);
+      expect(report.stages.find((s) => s.id === 'scd2_dim_product')!.status).toBe('succeeded');
+    }
+  });
 
   it('a failed merge input stops later merges of that dimension only; only failed then catches up in order', async () => {
     const store = new MemoryRunState();
@@ -299,8 +435,11 @@ describe('backfill in the time-skipping environment', () => {
       [dates[2]!]: 'failed',
       [dates[3]!]: 'failed',
     });
-    expect(first.lane.broken).toEqual({ scd2_dim_customer: dates[1] });
-    expect(first.dates[1]!.reason).toMatch(/not done: silver_customers, scd2_dim_customer — PipelineFailed/);
+    expect(first.lanes.broken).toEqual({ scd2_dim_customer: dates[1] });
+    expect(first.dates[1]!.reason).toBe(
+      'not done: silver_customers, scd2_dim_customer — silver_customers failed: AwsJobFailed: Glue job ' +
+        'silver_customers ended FAILED: bad row — scd2_dim_customer not run: silver_customers is not done',
+    );
     expect(first.dates[2]!.reason).toBe(
       `not done: scd2_dim_customer — scd2_dim_customer not run: scd2_dim_customer of ${dates[1]} did not merge; later dates wait so the dimension stays in date order`,
     );
@@ -348,7 +487,7 @@ describe('backfill in the time-skipping environment', () => {
     expect(statusOf(first)).toEqual(
       Object.fromEntries(dates.map((date, i) => [date, i === 0 ? 'succeeded' : 'failed'])),
     );
-    expect(first.lane.broken).toMatchObject({ ingest_oltp: dates[1] });
+    expect(first.lanes.broken).toMatchObject({ ingest_oltp: dates[1] });
     expect(first.dates[1]!.reason).toMatch(/source unreachable/);
     expect(first.dates[2]!.reason).toMatch(
       new RegExp(
@@ -397,8 +536,8 @@ describe('backfill in the time-skipping environment', () => {
       },
     );
     expect(report.counts).toMatchObject({ total: 7, done: 7 });
-    // 14 child runs (data phase + dimension lane per date), 3 per workflow run.
-    expect(report.continuedAsNew).toBeGreaterThanOrEqual(4);
+    // 7 child runs (one per date), 3 per workflow run: each run drains before it continues as new.
+    expect(report.continuedAsNew).toBe(2);
     expect(chain.last).not.toBe(chain.first);
     for (const date of dates) {
       for (const id of shopStageIds) expect(log.count(date, id), `${date} ${id}`).toBe(1);
@@ -429,7 +568,7 @@ describe('backfill in the time-skipping environment', () => {
       await until(async () => (await handle.query(backfillProgressQuery)).status === 'paused', 'paused');
       gate();
       await until(
-        async () => (await handle.query(backfillProgressQuery)).dates[0]?.status === 'merge-queued',
+        async () => (await handle.query(backfillProgressQuery)).dates[0]?.status === 'awaiting-merge',
         'the first data phase to end',
       );
       await pause(1500);
