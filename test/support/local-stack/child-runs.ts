@@ -4,6 +4,7 @@
  * the dev server) is read until it lists every one of them closed.
  */
 import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import type { DailyRunReport } from '../../../core/run-report';
 
 /** Workflow id and run id of every child the run's history shows started. */
 export async function startedChildren(
@@ -51,15 +52,6 @@ export interface RunInterval {
   closeMs: number;
 }
 
-export function runInterval(run: WorkflowExecutionInfo): RunInterval {
-  if (!run.closeTime) throw new Error(`${run.workflowId} (run ${run.runId}) has not closed`);
-  return {
-    label: `${run.workflowId} ${run.runId}`,
-    startMs: run.startTime.getTime(),
-    closeMs: run.closeTime.getTime(),
-  };
-}
-
 /**
  * The most intervals [start, close) open at one instant. A run closing at the very millisecond another
  * starts does not overlap it (the parent starts the next child only after it saw one close).
@@ -80,4 +72,18 @@ export function maxOverlap(intervals: RunInterval[]): { max: number; at?: number
       best = { max: open.size, at: edge.at, running: [...open].map((interval) => interval.label) };
   }
   return best;
+}
+
+/**
+ * The span of a date's data phase in its run's report: from its first stage's start to the end of its
+ * last stage that is not an SCD2 merge (merges wait for the backfill's dimension lane, outside the cap).
+ */
+export function dataPhaseInterval(report: DailyRunReport): RunInterval {
+  const stages = report.stages.filter((s) => s.kind !== 'scd2' && s.startedAt && s.finishedAt);
+  if (stages.length === 0) throw new Error(`${report.logicalDate}: no stage of its data phase ran`);
+  return {
+    label: `${report.pipeline}/${report.logicalDate} data phase`,
+    startMs: Math.min(...stages.map((s) => Date.parse(s.startedAt!))),
+    closeMs: Math.max(...stages.map((s) => Date.parse(s.finishedAt!))),
+  };
 }
