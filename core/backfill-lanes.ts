@@ -52,7 +52,7 @@ export interface DimensionLaneTurn {
 }
 
 /** One date of a catch-up merge: its date and the identity its own plan gave its SCD2 stage. */
-export interface DimensionMergeMember {
+interface DimensionMergeMember {
   logicalDate: string;
   identity: StageRunIdentity;
 }

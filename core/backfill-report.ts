@@ -123,7 +123,7 @@ export interface BackfillProgress {
 }
 
 /** Where the two date-ordered lanes are. */
-export interface LanesProgress {
+interface LanesProgress {
   /** The next date whose CDC windows run. */
   ingestNext?: string;
   /** The next date the dimension lane merges (the oldest date not through it). */

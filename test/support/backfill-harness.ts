@@ -155,7 +155,7 @@ export function backfillTestActivities(
 }
 
 /** A catch-up merge's input as the workflow tests see it: the last date's identity, every date named. */
-export function catchUpMergeInput(
+function catchUpMergeInput(
   request: Parameters<DimensionMergeActivities['planDimensionMerge']>[0],
 ): RedshiftStageInput {
   return {
