@@ -2,7 +2,7 @@
  * The backfill workflow's input (as typed in the Temporal UI's Start Workflow form) and the
  * activities it calls, as types only: workflows import this, activities/backfill.ts implements it.
  */
-import type { DimensionMergeActivities } from './activity-contracts';
+import { type DimensionMergeActivities, MAX_DIMENSION_MERGE_MEMBERS } from './activity-contracts';
 import type { StageKind } from './pipeline-spec';
 
 export const BACKFILL_ONLY = ['missing', 'failed', 'all'] as const;
@@ -19,8 +19,11 @@ export const BACKFILL_LIMITS = {
   maxConcurrent: { min: 1, max: 32, default: 4 },
   /** Child runs one workflow run starts before it continues as new (history stays small). */
   childrenPerRun: { min: 1, max: 1000, default: 100 },
-  /** Consecutive dates the dimension lane merges in one transaction per dimension (1: one date each). */
-  maxDatesPerMerge: { min: 1, max: 31, default: 31 },
+  /**
+   * Consecutive dates the dimension lane merges in one transaction per dimension (1: one date each);
+   * at most what one Redshift BatchExecuteStatement holds (MAX_DIMENSION_MERGE_MEMBERS).
+   */
+  maxDatesPerMerge: { min: 1, max: MAX_DIMENSION_MERGE_MEMBERS, default: MAX_DIMENSION_MERGE_MEMBERS },
 } as const;
 
 export interface BackfillInput {

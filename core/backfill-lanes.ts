@@ -8,7 +8,7 @@
  *   transaction per dimension) and tells each run how its merges went. Types only.
  */
 import type { PlannedStageOptions } from './plan';
-import type { RedshiftStageInput, StageResult, StageRunIdentity } from './stage-io';
+import type { RedshiftStageInput, StageResult } from './stage-io';
 
 /** The lanes a backfill's daily run takes part in (input field `backfillLanes`). */
 export const BACKFILL_LANES = ['ingest', 'dimension'] as const;
@@ -49,22 +49,4 @@ export interface DimensionLaneTurn {
   blocked: Record<string, string>;
   /** The lane is past this date (e.g. the run was reset later): the run merges by itself. */
   runAlone?: boolean;
-}
-
-/** One date of a catch-up merge: its date and the identity its own plan gave its SCD2 stage. */
-interface DimensionMergeMember {
-  logicalDate: string;
-  identity: StageRunIdentity;
-}
-
-export interface PlanDimensionMergeRequest {
-  pipeline: string;
-  stageId: string;
-  /** Consecutive dates, in date order. */
-  members: DimensionMergeMember[];
-}
-
-/** Plans one transaction that merges the members' changes in date order (run by runRedshiftStage). */
-export interface DimensionMergeActivities {
-  planDimensionMerge(request: PlanDimensionMergeRequest): Promise<RedshiftStageInput>;
 }

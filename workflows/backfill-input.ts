@@ -55,12 +55,13 @@ function integer(
   field: string,
   value: unknown,
   limits: { min: number; max: number; default: number },
+  why = '',
 ): number {
   if (value === undefined) return limits.default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
     throw invalidInput(
       field,
-      `${JSON.stringify(value)} is out of range; use a whole number from ${limits.min} to ${limits.max} (default ${limits.default})`,
+      `${JSON.stringify(value)} is out of range; use a whole number from ${limits.min} to ${limits.max} (default ${limits.default})${why}`,
     );
   }
   return value;
@@ -100,7 +101,12 @@ export function validateBackfillInput(raw: unknown): BackfillSettings {
     order: oneOf<BackfillOrder>('order', input.order, BACKFILL_ORDER, 'oldest'),
     maxConcurrent: integer('maxConcurrent', input.maxConcurrent, BACKFILL_LIMITS.maxConcurrent),
     childrenPerRun: integer('childrenPerRun', input.childrenPerRun, BACKFILL_LIMITS.childrenPerRun),
-    maxDatesPerMerge: integer('maxDatesPerMerge', input.maxDatesPerMerge, BACKFILL_LIMITS.maxDatesPerMerge),
+    maxDatesPerMerge: integer(
+      'maxDatesPerMerge',
+      input.maxDatesPerMerge,
+      BACKFILL_LIMITS.maxDatesPerMerge,
+      ': one merge runs as one Redshift BatchExecuteStatement, which takes at most 40 statements',
+    ),
     dryRun: input.dryRun ?? false,
   };
 }

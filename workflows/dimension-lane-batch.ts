@@ -2,12 +2,13 @@
  * The backfill's dimension lane merging a batch: consecutive dates whose data phase is done, each
  * SCD2 stage in ONE transaction for all of them (catch-up merges). A batch of one date runs the
  * date's own planned statements; a longer batch asks `planDimensionMerge` for the statements that
- * merge the dates in date order. Each date then gets its stage-done marker (its ledger and stats rows
- * are written by the transaction), so a single date can still be rerun. A failure names the batch.
+ * merge the dates in date order. Each date keeps its own ledger and stats rows (written by the
+ * transaction) and stage-done marker (written by the stage activity for every member), so a single
+ * date can still be rerun. A failure names the dates of the batch.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { PipelineActivities } from '../core/activity-contracts';
-import type { DimensionLaneTurn, DimensionMergeActivities, MergeRequest } from '../core/backfill-lanes';
+import type { DimensionMergeActivities } from '../core/activity-contracts';
+import type { DimensionLaneTurn, MergeRequest } from '../core/backfill-lanes';
 import { NON_RETRYABLE_FAILURES } from '../core/errors';
 import type { PlannedStage } from '../core/plan';
 import type { StageResult } from '../core/stage-io';
@@ -15,21 +16,15 @@ import { describeFailure } from './failure-text';
 import { runDag } from './run-dag';
 import { StageAttempts } from './stage-attempts';
 
-const retry = {
-  maximumAttempts: 10,
-  initialInterval: '2s',
-  maximumInterval: '1 minute',
-  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
-};
 const { planDimensionMerge } = proxyActivities<DimensionMergeActivities>({
   startToCloseTimeout: '2 minutes',
-  retry,
+  retry: {
+    maximumAttempts: 10,
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
+  },
   summary: 'plan one transaction merging consecutive dates of a dimension',
-});
-const { recordStageDone } = proxyActivities<PipelineActivities>({
-  startToCloseTimeout: '1 minute',
-  retry,
-  summary: 'record the merge as done for a date of the batch',
 });
 
 export interface BatchMember {
@@ -76,22 +71,10 @@ export async function runMergeBatch(
     };
     const result = { ...(await attempts.run(stage)), stageId };
     if (members.length === 1) return result;
-    const batched: StageResult = {
+    return {
       ...result,
       details: { ...result.details, mergedWith: `${span} (${members.length} dates, one transaction)` },
     };
-    // The activity marks the batch's own identity; each date needs its marker for reruns and skips.
-    await Promise.all(
-      members.map((m, i) =>
-        recordStageDone({
-          pipeline,
-          logicalDate: m.date,
-          generation: requests[i]!.input.identity.generation,
-          result: batched,
-        }),
-      ),
-    );
-    return batched;
   };
 
   const { cancellation } = await runDag(

@@ -5,8 +5,7 @@ import { createDimensionMergeActivities } from '../../activities/plan-dimension-
 import type { PipelineActivities } from '../../core/activity-contracts';
 import type { BackfillActivities } from '../../core/backfill-contracts';
 import { awsTestEnvironment } from './aws-test-environment';
-import type { DimensionMergeActivities } from '../../core/backfill-lanes';
-import type { RedshiftStageInput, StageInput, StageResult } from '../../core/stage-io';
+import type { StageInput, StageResult } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { loadPipelines } from '../../pipelines/registry';
 import { noAlerts, succeeded } from './mock-activities';
@@ -16,9 +15,6 @@ const shop = loadPipelines().shop!;
 export const shopStageIds = shop.stages.map((s) => s.id);
 export const scd2StageIds = shop.stages.filter((s) => s.kind === 'scd2').map((s) => s.id);
 export const cdcStageIds = shop.stages.filter((s) => s.kind === 'dms').map((s) => s.id);
-
-/** The mock catch-up merge plan names its dates in its statements, so the log sees every date merged. */
-const MERGED_DATE = '-- merges the changes of ';
 
 export interface StageCall {
   date: string;
@@ -46,10 +42,7 @@ export class StageLog {
 
   /** One call per date the input covers (a catch-up merge covers several). */
   beginAll(input: StageInput): StageCall[] {
-    const merged =
-      input.kind === 'redshift'
-        ? input.sqls.filter((s) => s.startsWith(MERGED_DATE)).map((s) => s.slice(MERGED_DATE.length))
-        : [];
+    const merged = input.kind === 'redshift' ? (input.members ?? []).map((m) => m.logicalDate) : [];
     const dates = merged.length > 0 ? merged : [input.identity.logicalDate];
     if (scd2StageIds.includes(input.identity.stageId)) {
       this.mergeBatches.push({ stage: input.identity.stageId, dates });
@@ -115,7 +108,7 @@ export function backfillTestActivities(
   store: MemoryRunState,
   log: StageLog,
   options: { stageMs?: number; behaviour?: (input: StageInput) => Promise<void> } = {},
-): PipelineActivities & BackfillActivities & DimensionMergeActivities {
+): PipelineActivities & BackfillActivities {
   const behaviour = options.behaviour ?? (() => pause(options.stageMs ?? 30));
   const stage = async (input: StageInput): Promise<StageResult> => {
     const calls = log.beginAll(input);
@@ -146,23 +139,9 @@ export function backfillTestActivities(
   );
   return {
     ...planning,
-    planDimensionMerge: (request) => Promise.resolve(catchUpMergeInput(request)),
     ...createBackfillActivities({ pipelines: { shop }, runState: store, attachPollMs: 50 }),
     ...createDimensionMergeActivities({ env: awsTestEnvironment, pipelines: { shop }, sql: warehouseSql }),
     ...stages,
     ...noAlerts,
-  };
-}
-
-/** A catch-up merge's input as the workflow tests see it: the last date's identity, every date named. */
-function catchUpMergeInput(
-  request: Parameters<DimensionMergeActivities['planDimensionMerge']>[0],
-): RedshiftStageInput {
-  return {
-    kind: 'redshift',
-    identity: request.members.at(-1)!.identity,
-    poll: { initialIntervalMs: 1000, maxIntervalMs: 5000, backoffCoefficient: 1.5 },
-    target: { workgroupName: 'test', database: 'test', secretArn: 'test' },
-    sqls: request.members.map((m) => `${MERGED_DATE}${m.logicalDate}`),
   };
 }
