@@ -114,9 +114,9 @@ describe('the guard catches a breaking change', () => {
       replace: "import { isCancellation, patched } from '@temporalio/workflow';",
     },
   ];
-  // A whole day, and a backfill's data phase of a date (CDC window done, dimension merges deferred).
+  // A whole day, and a backfill's run of a date (its merges done by the backfill's dimension lane).
   const success = histories.filter(
-    (h) => h.file.startsWith('daily-success.') || h.file.startsWith('backfill-continue-as-new.data-phase-'),
+    (h) => h.file.startsWith('daily-success.') || h.file.startsWith('backfill-continue-as-new.date-run-'),
   );
 
   it('fails the replay when two stage calls are reordered without patched()', async () => {
@@ -132,39 +132,36 @@ describe('the guard catches a breaking change', () => {
 });
 
 describe('the guard catches a breaking change to the backfill', () => {
-  // The backfill starts a date's data phase before the next date's CDC windows when both are ready
-  // in the same workflow task (backfill-run.ts launch()). Trying the ingest lane first swaps two
-  // child workflow starts (different workflow ids) in a run already in flight.
-  const launchLine = 'while (this.canStart() && (this.startNextData() || this.advanceIngest()));';
-  const ingestFirst: SourceEdit = {
-    file: 'workflows/backfill-run.ts',
-    search: launchLine,
-    replace: 'while (this.canStart() && (this.advanceIngest() || this.startNextData()));',
+  // The dimension lane merges the dimensions of a batch side by side (both SCD2 stages of the shop
+  // scheduled in one workflow task). Merging them one after the other reorders the merge activities
+  // of every batch in a run already in flight.
+  const concurrency = '    stages.length,\n    {';
+  const oneAtATime: SourceEdit = {
+    file: 'workflows/dimension-lane-batch.ts',
+    search: concurrency,
+    replace: '    1,\n    {',
   };
-  const ingestFirstBehindPatch: SourceEdit[] = [
+  const oneAtATimeBehindPatch: SourceEdit[] = [
     {
-      file: 'workflows/backfill-run.ts',
-      search: launchLine,
-      replace:
-        "const ingestFirst = patched('backfill-ingest-before-data');\n" +
-        'while (this.canStart() && (ingestFirst ? this.advanceIngest() || this.startNextData() : this.startNextData() || this.advanceIngest()));',
+      file: 'workflows/dimension-lane-batch.ts',
+      search: concurrency,
+      replace: "    patched('merge-dimensions-one-at-a-time') ? 1 : stages.length,\n    {",
     },
     {
-      file: 'workflows/backfill-run.ts',
-      search: '  isCancellation,\n',
-      replace: '  isCancellation,\n  patched,\n',
+      file: 'workflows/dimension-lane-batch.ts',
+      search: "import { proxyActivities } from '@temporalio/workflow';",
+      replace: "import { patched, proxyActivities } from '@temporalio/workflow';",
     },
   ];
 
-  it('fails the replay of the runs that started both in one task, without patched()', async () => {
-    const failures = await replayFailures(await mutatedWorkflowBundle([ingestFirst]), backfillChain);
-    // The first run is where a data phase and the next date's windows first become ready together.
-    expect(failures.map((f) => f.file)).toContain(backfillChain[0]!.file);
+  it('fails the replay of every run that merged, without patched()', async () => {
+    const failures = await replayFailures(await mutatedWorkflowBundle([oneAtATime]), backfillChain);
+    expect(failures.map((f) => f.file)).toEqual(backfillChain.map((h) => h.file));
     expectNondeterminism(failures);
   });
 
   it('replays again when the same change is gated with patched()', async () => {
-    const failures = await replayFailures(await mutatedWorkflowBundle(ingestFirstBehindPatch), histories);
+    const failures = await replayFailures(await mutatedWorkflowBundle(oneAtATimeBehindPatch), histories);
     expect(failures.map(({ file, error }) => `${file}: ${error.message}`)).toEqual([]);
   });
 });
