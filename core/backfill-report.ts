@@ -13,7 +13,7 @@ import type { BackfillOnly, BackfillOrder, BackfillStage } from './backfill-cont
  * finishing: the lane is through with it and its run finishes (stages downstream of the merges).
  * `succeeded` only when every stage of the date, merges included, is done.
  */
-type BackfillDateStatus =
+export type BackfillDateStatus =
   | 'skipped'
   | 'queued'
   | 'ingesting'

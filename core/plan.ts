@@ -57,7 +57,7 @@ const activityForKind: Record<StageKind, StageActivityName> = {
   load: 'runRedshiftStage',
 };
 
-interface PlannedStageOptions {
+export interface PlannedStageOptions {
   /** New AWS runs (new run keys) the workflow starts after the stage's job ended FAILED. */
   jobRetries: number;
   startToCloseTimeoutMs: number;
