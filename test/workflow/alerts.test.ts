@@ -173,12 +173,12 @@ describe('alerts of a daily run', () => {
     );
     expect(await runDay(failing)).toBe('failed');
     expect(published()).toHaveLength(1);
-    expect(await runDay(failing, { rerun: true, runChain: 'backfill-chain' })).toBe('failed');
+    expect(await runDay(failing, { rerun: true, backfillLanes: [] })).toBe('failed');
     expect(published()).toHaveLength(1);
     const fixed = activitiesWith(log, (input) => Promise.resolve(succeeded(input.identity.stageId)), [
       { id: 'silver', jobRetries: 0 },
     ]);
-    expect(await runDay(fixed, { rerun: true, runChain: 'backfill-chain' })).toBe('succeeded');
+    expect(await runDay(fixed, { rerun: true, backfillLanes: [] })).toBe('succeeded');
     expect(published().map((m) => m.MessageAttributes?.event?.StringValue)).toEqual(['alert', 'recovered']);
   });
 
@@ -207,7 +207,7 @@ describe('alerts of a daily run', () => {
     );
     expect(published()[0]!.Message).toContain('orders_vs_7d_median: 120 rows, bound >= 500');
     // In a backfill the warning is still there: not recovered, and not alerted again.
-    expect(await runDay(activitiesWith(log, withChecks(false)), { rerun: true, runChain: 'b' })).toBe(
+    expect(await runDay(activitiesWith(log, withChecks(false)), { rerun: true, backfillLanes: [] })).toBe(
       'succeeded',
     );
     expect(published()).toHaveLength(1);
