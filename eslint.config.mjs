@@ -94,6 +94,14 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['callee.name', 'callee.property.name'].map((callee) => ({
+          selector: `CallExpression[${callee}=/^(patched|deprecatePatch)$/]:not([arguments.0.callee.name='patchId'])`,
+          message:
+            'Register the patch in workflows/patches.ts and call it as patched(patchId(\'...\')) (docs/ARCHITECTURE.md, "Changing workflow code").',
+        })),
+      ],
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
