@@ -134,7 +134,7 @@ runMain(async () => {
     bound.ms,
   );
   if (catchUp.supported) {
-    const without = await simulatedBackfill({ maxDatesPerMerge: 1 } as Partial<BackfillInput>);
+    const without = await simulatedBackfill({ maxDatesPerMerge: 1 });
     describeRun('without catch-up merges (maxDatesPerMerge 1)', without, bound.ms);
     say(
       `catch-up merges save ${hours(without.makespanMs - withCatchUp.makespanMs)} ` +

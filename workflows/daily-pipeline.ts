@@ -70,16 +70,19 @@ export async function dailyPipeline(
     ));
   }
 
-  // The decision to fail is taken in the run's last workflow task. A person who fixed the cause and
-  // reset the run to that task (Temporal UI "Reset") gets it taken again, here in a new run: the
+  // The outcome is recorded and alerted first, then the decision to fail is taken in the run's last
+  // workflow task. A person who fixed the cause and reset the run to that task (Temporal UI "Reset")
+  // gets it taken again, here in a new run whose history up to this point is the failed run's: the
   // stages that failed, and those they blocked, run once more (merges too, without waiting for a
   // backfill); a stage whose AWS job ended FAILED under a new job attempt (new run key), the others
-  // start-or-attach under the same key.
+  // start-or-attach under the same key. Their outcome is then recorded and alerted (a recovery).
+  if (cancellation === undefined) await settleOutcome(plan, view, inBackfill);
   const unfinished = runnable.filter((s) => ['failed', 'blocked'].includes(view.stage(s.id).status));
   if (cancellation === undefined && unfinished.length > 0 && resetRun) {
     for (const stage of unfinished) attempts.afterReset(stage.id);
     view.pendingAgain(unfinished.map((s) => s.id));
     ({ cancellation } = await runDag(dagOf(unfinished), plan.maxConcurrentStages, dag));
+    if (cancellation === undefined) await settleOutcome(plan, view, inBackfill);
   }
 
   if (cancellation !== undefined) {
@@ -87,10 +90,14 @@ export async function dailyPipeline(
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the SDK's own CancelledFailure
     throw cancellation;
   }
+  return view.finish();
+}
+
+/** Records the run's check outcomes, concludes its report and sends its alerts (new causes, recoveries). */
+async function settleOutcome(plan: Plan, view: DailyRunView, inBackfill: boolean): Promise<void> {
   await recordChecks(plan, view.report);
   view.conclude();
   await sendAlerts(dailyAlertRequest(view.report, inBackfill));
-  return view.finish();
 }
 
 /**

@@ -141,6 +141,7 @@ export class DailyRunView {
 
   /** A reset run takes these stages up again. */
   pendingAgain(ids: string[]): void {
+    this.report.status = 'running';
     for (const id of ids) {
       const stage = this.stage(id);
       stage.status = 'pending';
