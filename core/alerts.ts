@@ -125,8 +125,9 @@ const KIND_TEXT: Record<AlertKind, string> = {
 /** The message announcing new causes. */
 export function alertMessage(context: AlertContext, causes: AlertCause[]): AlertMessage {
   const first = causes[0]!;
-  const what =
-    causes.length === 1
+  const what = causes.every((c) => c.kind === 'backfill-date-failed')
+    ? failedDatesText(causes.map((c) => c.stage))
+    : causes.length === 1
       ? `${first.stage} ${KIND_TEXT[first.kind]} (${first.errorClass})`
       : `${causes.length} problems, first ${first.stage} ${KIND_TEXT[first.kind]} (${first.errorClass})`;
   const lines = [
@@ -145,6 +146,16 @@ export function alertMessage(context: AlertContext, causes: AlertCause[]): Alert
     body: lines.join('\n'),
     attributes: attributesOf(context, 'alert', first),
   };
+}
+
+/**
+ * The subject of a backfill's alert names its first two failed dates (more would not fit the 100
+ * characters of an SNS subject); the body lists them all.
+ */
+function failedDatesText(dates: string[]): string {
+  const named = dates.slice(0, 2).join(', ');
+  const more = dates.length > 2 ? ` and ${dates.length - 2} more` : '';
+  return `${dates.length} ${dates.length === 1 ? 'date' : 'dates'} failed: ${named}${more}`;
 }
 
 /** The message saying open causes are over. */

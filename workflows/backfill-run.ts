@@ -39,6 +39,7 @@ import {
 import { cancelBackfillSignal, pauseBackfillSignal, resumeBackfillSignal } from './backfill-signals';
 import { runMergeBatch } from './dimension-lane-batch';
 import { describeFailure } from './failure-text';
+import { backfillAlertRequest, sendAlerts } from './run-alerts';
 import { dataPhaseDoneSignal, dimensionLaneTurnSignal, ingestLaneDoneSignal } from './lane-signals';
 
 /** The signature of `backfill` (workflows/backfill.ts), which a continue-as-new starts again. */
@@ -153,6 +154,9 @@ export class BackfillRun {
     const failed = this.tracker.failed;
     const final: BackfillStatus = failed.length > 0 ? 'failed' : 'succeeded';
     publish(final);
+    // One alert for the whole backfill, listing its failed dates (its runs sent none), or the
+    // recovery of the dates an earlier backfill of this range alerted.
+    await sendAlerts(backfillAlertRequest(this.settings, this.state.dates));
     const progress = this.tracker.progress(final, workflowNowMs());
     if (failed.length > 0) {
       throw ApplicationFailure.create({

@@ -11,7 +11,11 @@ import {
   type SettleAlertsResult,
   warnCauses,
 } from '../core/alerts';
+import type { BackfillDate, BackfillSettings } from '../core/backfill-report';
 import type { DailyRunReport } from '../core/run-report';
+
+/** The error class of a backfill's failed date: one cause per date, whatever its run failed with. */
+const BACKFILL_DATE_FAILED = 'DateFailed';
 
 /** The id of the planning step as alerts name it: a run whose planning failed has no stage yet. */
 export const PLAN_STAGE = 'plan';
@@ -60,5 +64,29 @@ export function dailyAlertRequest(report: DailyRunReport, recoveriesOnly: boolea
     causes: [...failed, ...warned],
     healthy: [PLAN_STAGE, ...report.stages.filter((s) => s.status === 'succeeded').map((s) => s.id)],
     ...(recoveriesOnly ? { recoveriesOnly } : {}),
+  };
+}
+
+/**
+ * What a backfill that ran to its end says for alerts: one cause per failed date (its reason as the
+ * message), published together as one message; its succeeded and skipped dates recover the causes a
+ * previous backfill of the same range left open. Its daily runs sent no failure alerts of their own.
+ */
+export function backfillAlertRequest(
+  settings: Pick<BackfillSettings, 'pipeline' | 'from' | 'to'>,
+  dates: readonly BackfillDate[],
+): SettleAlertsRequest {
+  return {
+    pipeline: settings.pipeline,
+    scope: `backfill/${settings.from}..${settings.to}`,
+    causes: dates
+      .filter((d) => d.status === 'failed')
+      .map((d) => ({
+        kind: 'backfill-date-failed' as const,
+        stage: d.date,
+        errorClass: BACKFILL_DATE_FAILED,
+        message: d.reason ?? 'failed',
+      })),
+    healthy: dates.filter((d) => d.status === 'succeeded' || d.status === 'skipped').map((d) => d.date),
   };
 }

@@ -7,6 +7,8 @@ import {
   type OpenAlert,
   warnCauses,
 } from '../../core/alerts';
+import type { BackfillDate } from '../../core/backfill-report';
+import { backfillAlertRequest } from '../../workflows/run-alerts';
 
 const failed: AlertCause = {
   kind: 'failed',
@@ -67,5 +69,33 @@ describe('decideAlerts', () => {
     const { subject } = alertMessage({ pipeline: 'shop', scope: 'd', environment: 'prod' }, [long]);
     expect(subject.length).toBeLessThanOrEqual(100);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it("a backfill's request: one cause per failed date, its done dates healthy; the subject names the first dates", () => {
+    const dates: BackfillDate[] = [
+      { date: '2026-11-01', status: 'succeeded', rerun: false },
+      { date: '2026-11-02', status: 'skipped', rerun: true },
+      ...['03', '04', '05', '06', '07'].map((day) => ({
+        date: `2026-11-${day}`,
+        status: 'failed' as const,
+        rerun: false,
+        reason: `fact_orders failed on ${day}`,
+      })),
+      { date: '2026-11-08', status: 'cancelled', rerun: false },
+    ];
+    const request = backfillAlertRequest({ pipeline: 'shop', from: '2026-11-01', to: '2026-11-08' }, dates);
+    expect(request.scope).toBe('backfill/2026-11-01..2026-11-08');
+    expect(request.healthy).toEqual(['2026-11-01', '2026-11-02']);
+    expect(request.causes.map((c) => [c.kind, c.stage, c.message])).toEqual(
+      dates.slice(2, 7).map((d) => ['backfill-date-failed', d.date, d.reason]),
+    );
+    const message = alertMessage(
+      { pipeline: 'shop', scope: request.scope, environment: 'prod' },
+      request.causes,
+    );
+    expect(message.subject).toBe(
+      'medallion shop backfill/2026-11-01..2026-11-08: 5 dates failed: 2026-11-03, 2026-11-04 and 3 more',
+    );
+    expect(message.body).toContain('- 2026-11-07: date failed in backfill\n  error class: DateFailed');
   });
 });
