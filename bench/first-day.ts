@@ -23,6 +23,7 @@ import { freePort } from '../local/net';
 import { warehouseQueryFor } from '../workers/aws-clients';
 import { backfill } from '../workflows/backfill';
 import { dailyPipeline } from '../workflows/daily-pipeline';
+import { stopOnSignal } from './support/stop-on-signal';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '30' } } });
 const days = Number(values.days);
@@ -42,15 +43,19 @@ async function onFreshStack<T>(
 ): Promise<T> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `medallion-first-day-${name}-`));
   const devServer = await startDevServer(dataDir, await freePort(), await freePort(), { persistent: false });
+  const forgetServer = stopOnSignal(() => devServer.stop());
   process.env.TEMPORAL_ADDRESS = devServer.address;
   try {
     const stack = await startLocalStack({ dataDir, firstDay, say: quiet });
+    const forgetStack = stopOnSignal(() => stack.stop());
     try {
       return await body(stack, dataDir);
     } finally {
+      forgetStack();
       await stack.stop();
     }
   } finally {
+    forgetServer();
     await devServer.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

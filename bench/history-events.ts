@@ -27,6 +27,7 @@ import { dailyPipeline } from '../workflows';
 import { timeSkippingEnv } from '../local/temporal-servers';
 import { productionWorkflowBundle } from '../local/workflow-bundle-cache';
 import { awsShopPlan } from './support/aws-shop-plan';
+import { stopOnSignal } from './support/stop-on-signal';
 
 const GOAL = 500;
 const LOGICAL_DATE = '2025-03-29';
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
   });
   const env = await timeSkippingEnv();
+  const forget = stopOnSignal(() => env.teardown());
   // The real server defines this system attribute for schedules; the Java test server needs it added.
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
@@ -254,6 +256,7 @@ async function main(): Promise<void> {
       console.log(`  ${type.padEnd(44)} ${String(count).padStart(4)}`);
     if (events.length > GOAL) process.exitCode = 1;
   } finally {
+    forget();
     await env.teardown();
   }
 }

@@ -20,6 +20,7 @@ import { backfillBenchArgs, runMain, say, SHOP_FIRST_DAY } from './support/bench
 import { floorActivities, floorWorkerConfig, instantStage } from './support/floor-backfill';
 import { type SimulatedRun, simulatedRunOf } from './support/simulated-aws-times';
 import { dateSlotsMs, makespanBound } from './support/simulated-bound';
+import { stopOnSignal } from './support/stop-on-signal';
 
 const RATIO_GOAL = 1.15;
 const TASK_QUEUE = 'bench-simulated-year';
@@ -51,6 +52,7 @@ interface SimulatedBackfill {
 /** One backfill on a fresh time-skipping server; every stage run it made is recorded. */
 async function simulatedBackfill(extra: Partial<BackfillInput>): Promise<SimulatedBackfill> {
   const env = await timeSkippingEnv();
+  const forget = stopOnSignal(() => env.teardown());
   try {
     const runs: SimulatedRun[] = [];
     const recorded = (input: StageInput) => {
@@ -93,6 +95,7 @@ async function simulatedBackfill(extra: Partial<BackfillInput>): Promise<Simulat
       runs,
     };
   } finally {
+    forget();
     await env.teardown();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * What the backfill benches share: a throw-away data directory and in-memory Temporal dev server, the
  * production worker in this process (on a workflow bundle built beforehand, as the image does), a
- * client, and a clean stop of all of it however the bench ends. One process may run several stacks
+ * client, and a clean stop of all of it however the bench ends (an interrupting signal included). One process may run several stacks
  * one after the other (backfill-year.ts runs the orchestration floor after the real backfill).
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { type DevServer, startDevServer } from '../../local/dev-server';
 import { freePort } from '../../local/net';
 import type { WorkerConfig } from '../../workers/config';
 import { createMedallionWorker } from '../../workers/worker';
+import { stopOnSignal } from './stop-on-signal';
 
 /** The shop's first day (DMS full load): a year's backfill starts there. */
 export const SHOP_FIRST_DAY = '2025-01-01';
@@ -81,6 +82,12 @@ function usePrebuiltWorkflowBundle(): void {
 export async function withBenchStack<T>(name: string, body: (stack: BenchStack) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `medallion-bench-${name}-`));
   const stops: (() => Promise<unknown>)[] = [];
+  // Run once, by whichever comes first: the end of `body` or a signal (stop-on-signal.ts).
+  const stopStack = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const forget = stopOnSignal(stopStack);
   try {
     const devServer = await startDevServer(dataDir, await freePort(), await freePort(), {
       persistent: false,
@@ -105,8 +112,8 @@ export async function withBenchStack<T>(name: string, body: (stack: BenchStack) 
       },
     });
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    forget();
+    await stopStack();
   }
 }
 
