@@ -212,12 +212,14 @@ export class BackfillRun {
   }
 
   /**
-   * The dimension lane first (it frees dates for good); then, up to the cap, runs of dates whose CDC
-   * windows are done, and the next date of the ingest lane. With a cap of 1 a date's data phase ends
-   * before the next date's windows start; with more, the ingest lane runs beside data phases.
+   * Up to the cap, runs of dates whose CDC windows are done and the next date of the ingest lane;
+   * then the dimension lane, with a slot left over. The ingest lane goes first because its CDC
+   * windows are the longest serial chain of a backfill: a slot a merge batch took while the next
+   * window waited delays every later date, whereas merges that wait catch up in one larger batch
+   * (a date waiting for its merges holds no slot). With a cap of 1 a date's data phase ends before
+   * the next date's windows start; with more, the ingest lane runs beside data phases.
    */
   private launch(): void {
-    this.advanceDimensionLane();
     while (this.slotFree() && (this.startDataPhase() || this.advanceIngestLane()));
     this.advanceDimensionLane();
   }
