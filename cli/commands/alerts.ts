@@ -21,7 +21,8 @@ export interface AlertsOptions {
   full?: boolean;
 }
 
-async function localAlerts(endpoint: string, topicArn: string): Promise<LocalAlertMessage[]> {
+/** Every message the emulator's SNS holds for the topic, oldest first. */
+export async function localAlerts(endpoint: string, topicArn: string): Promise<LocalAlertMessage[]> {
   const url = `${endpoint}/_emulator/sns/messages?topic=${encodeURIComponent(topicArn)}`;
   const response = await fetch(url);
   if (!response.ok) throw new Error(`the emulator at ${endpoint} answered ${response.status} for ${url}`);
@@ -38,7 +39,8 @@ function selectAlerts(messages: LocalAlertMessage[], options: AlertsOptions): Lo
   return mine.slice(-limit);
 }
 
-function alertRows(messages: LocalAlertMessage[]) {
+/** The table `medallion alerts` prints, one row per message. */
+export function alertRows(messages: LocalAlertMessage[]) {
   return messages.map((m) => ({
     publishedAt: m.publishedAt,
     event: m.attributes.event?.value ?? '',

@@ -6,6 +6,8 @@ import { checkResultsSchema } from '../../core/check-plan';
 import { isIsoDate } from '../../core/dates';
 import { checkFailuresSql } from '../../core/sql/check-results';
 import { redshiftDialect } from '../../core/sql/redshift';
+import type { PipelineSpec } from '../../core/pipeline-spec';
+import type { WarehouseQuery } from '../../activities/warehouse-query';
 import { loadPipelines } from '../../pipelines/registry';
 import { connectCli } from '../connect';
 
@@ -27,45 +29,50 @@ export async function checksCommand(options: ChecksOptions): Promise<void> {
     throw new Error(
       `unknown pipeline "${options.pipeline}"; known: ${Object.keys(loadPipelines()).join(', ')}`,
     );
-  const schema = checkResultsSchema(spec);
-  if (!schema)
-    throw new Error(`pipeline ${spec.name} loads no warehouse table, so it records no check outcomes`);
   const cli = await connectCli();
   try {
     if (!cli.warehouse)
       throw new Error('no warehouse to query: run `npm start` first, or set MEDALLION_CONFIG');
-    // Only quoting and literals differ by dialect here, and they are the same in both.
-    const sql = checkFailuresSql(redshiftDialect({ iamRole: 'default' }), schema, {
-      pipeline: spec.name,
-      from: options.from,
-      to: options.to,
-      includeWarnings: options.warnings === true || options.all === true,
-      includePassed: options.all === true,
-    });
-    const rows = await cli.warehouse(sql).catch((error: unknown) => {
-      if (String(error).includes(schema) || /does not exist/i.test(String(error))) return [];
-      throw error;
-    });
-    if (rows.length === 0) {
-      process.stdout.write(
-        `no ${options.all ? '' : 'failed '}checks of ${spec.name} from ${options.from} to ${options.to}\n`,
-      );
-      return;
-    }
-    for (const row of rows) {
-      const state =
-        row.passed === true || row.passed === 'true'
-          ? 'passed'
-          : row.severity === 'block'
-            ? 'BLOCKED'
-            : 'warning';
-      process.stdout.write(
-        `${String(row.logical_date).slice(0, 10)}  ${state.padEnd(8)} ${String(row.stage_id)}.${String(row.check_name)}: measured ${
-          row.measured ?? 'nothing'
-        }, bound ${String(row.bound)}\n`,
-      );
-    }
+    for (const line of await checkResultLines(cli.warehouse, spec, options))
+      process.stdout.write(`${line}\n`);
   } finally {
     await cli.close();
   }
+}
+
+/** What `medallion checks` prints: one line per recorded outcome the options select. */
+export async function checkResultLines(
+  warehouse: WarehouseQuery,
+  spec: PipelineSpec,
+  options: Omit<ChecksOptions, 'pipeline'>,
+): Promise<string[]> {
+  const schema = checkResultsSchema(spec);
+  if (!schema)
+    throw new Error(`pipeline ${spec.name} loads no warehouse table, so it records no check outcomes`);
+  // Only quoting and literals differ by dialect here, and they are the same in both.
+  const sql = checkFailuresSql(redshiftDialect({ iamRole: 'default' }), schema, {
+    pipeline: spec.name,
+    from: options.from,
+    to: options.to,
+    includeWarnings: options.warnings === true || options.all === true,
+    includePassed: options.all === true,
+  });
+  const rows = await warehouse(sql).catch((error: unknown) => {
+    if (String(error).includes(schema) || /does not exist/i.test(String(error))) return [];
+    throw error;
+  });
+  if (rows.length === 0) {
+    return [`no ${options.all ? '' : 'failed '}checks of ${spec.name} from ${options.from} to ${options.to}`];
+  }
+  return rows.map((row) => {
+    const state =
+      row.passed === true || row.passed === 'true'
+        ? 'passed'
+        : row.severity === 'block'
+          ? 'BLOCKED'
+          : 'warning';
+    return `${String(row.logical_date).slice(0, 10)}  ${state.padEnd(8)} ${String(row.stage_id)}.${String(row.check_name)}: measured ${
+      row.measured ?? 'nothing'
+    }, bound ${String(row.bound)}`;
+  });
 }

@@ -19,6 +19,7 @@ import type { WarehouseQuery } from '../../../activities/warehouse-query';
 import type { RedshiftRow as WarehouseRow } from '../../../activities/redshift-data';
 import type { EmulatorConfigInput } from '../../../emulator/emulator-config';
 import { buildShopEmulatorConfig } from '../../../emulator/shop-emulator-config';
+import { badDaysFrom } from '../../../emulator/sources/bad-days';
 import { createShopSimulator, type ShopSimulationOptions } from '../../../emulator/sources/shop-simulator';
 import { type RunningEmulator, startEmulator } from '../../../emulator/start-emulator';
 import type { StartCall } from '../../../emulator/scripting/start-call-log';
@@ -26,6 +27,7 @@ import { loadPipelines, pipelineDefinitions } from '../../../pipelines/registry'
 import { buildAwsClients, warehouseQueryFor } from '../../../workers/aws-clients';
 import { parseWorkerConfig, type WorkerConfig } from '../../../workers/config';
 import { localEnvironment } from '../../../local/local-environment';
+import { badDaysFile } from '../../../local/local-state';
 import { buildActivities, WORKER_HEARTBEAT_THROTTLE } from '../../../workers/worker';
 import { productionWorkflowBundle } from '../../../local/workflow-bundle-cache';
 
@@ -62,6 +64,11 @@ export interface ShopLaneOptions {
   timing?: EmulatorConfigInput['timing'];
   /** The shop pipeline with per-stage overrides (timeouts, retry) the test needs. */
   pipeline?: PipelineSpecInput;
+  /**
+   * Break the days `medallion bad-day` (local/bad-day-switch.ts) writes into this lane's data
+   * directory, as local mode does; off by default.
+   */
+  badDays?: boolean;
 }
 
 export interface RunOptions {
@@ -103,7 +110,11 @@ export class ShopLane {
         timeZone: SHOP_TIME_ZONE,
         ...(options.timing ? { timing: options.timing } : {}),
       }),
-      sources: createShopSimulator(world.options),
+      sources: createShopSimulator(
+        world.options,
+        // Only the lane's file: MEDALLION_BAD_DAYS of the shell that runs the tests must not break it.
+        options.badDays ? badDaysFrom(badDaysFile(options.dataDir), {}) : undefined,
+      ),
       logger: pino({ level: 'error' }),
     });
     const lane = new ShopLane(options, emulator);
