@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDimensionTablesSql, SCD2_STATS_COUNT_COLUMNS } from '../../core/sql';
-import type { DimensionSpecInput } from '../../core/warehouse-spec';
 import {
   type Row,
   type WarehouseEngine,
@@ -9,7 +8,15 @@ import {
   createPostgresEngine,
 } from '../support/sql/engines';
 import { type StagedMember, scd2MergeBatchStatements } from '../support/sql/scd2-harness';
+import {
+  type GeneratedChange,
+  changeArbitrary,
+  randomChangesDimension,
+  stagedRowsOf,
+  timestampAt,
+} from '../support/sql/scd2-random-changes';
 import { type SnapshotColumn, readTable } from '../support/sql/snapshots';
+import { propertyRuns } from '../support/property-runs';
 
 /**
  * Catch-up merges (several dates in one transaction) against merging the same dates one by one, on
@@ -29,53 +36,11 @@ import { type SnapshotColumn, readTable } from '../support/sql/snapshots';
  * ledger rows. Finally the last chunk's merge runs again: a replay changes nothing.
  *
  * Runs: SCD2_CATCH_UP_RUNS histories per engine (default 10000); SCD2_CATCH_UP_GROUP histories per
- * group (default 2500 on DuckDB, 1000 on PostgreSQL).
+ * group (default 2500 on DuckDB, 1000 on PostgreSQL). The fast loop checks a sample
+ * (test/support/property-runs.ts).
  */
 const SCHEMA = 'catchup';
 const MAX_DATES = 6;
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
-interface GeneratedChange {
-  k: number | null;
-  minute: number;
-  op: string;
-  name: string | null;
-  score: number | null;
-  note: string | null;
-  seqNull: boolean;
-  duplicated: boolean;
-}
-
-const changeArbitrary: fc.Arbitrary<GeneratedChange> = fc.record({
-  k: fc.oneof(
-    { weight: 40, arbitrary: fc.integer({ min: 1, max: 3 }) },
-    { weight: 1, arbitrary: fc.constant(null) },
-  ),
-  minute: fc.integer({ min: 0, max: 40 }),
-  op: fc.oneof(
-    { weight: 12, arbitrary: fc.constantFrom('I', 'U', 'U', 'D') },
-    { weight: 1, arbitrary: fc.constant('X') },
-  ),
-  name: fc.constantFrom(null, '', 'a', 'b'),
-  score: fc.constantFrom(null, 0, 1),
-  note: fc.constantFrom(null, 'x', 'y'),
-  seqNull: fc.oneof(
-    { weight: 15, arbitrary: fc.constant(false) },
-    { weight: 1, arbitrary: fc.constant(true) },
-  ),
-  duplicated: fc.oneof(
-    { weight: 9, arbitrary: fc.constant(false) },
-    { weight: 1, arbitrary: fc.constant(true) },
-  ),
-});
 
 /** Changes on the group's dates start..start+length-1 (taken modulo the group's dates). */
 interface GeneratedHistory {
@@ -86,7 +51,7 @@ interface GeneratedHistory {
 const historyArbitrary: fc.Arbitrary<GeneratedHistory> = fc.record({
   start: fc.nat(),
   length: fc.nat(),
-  dates: fc.array(fc.array(changeArbitrary, { maxLength: 5 }), {
+  dates: fc.array(fc.array(changeArbitrary({ nullSequences: true }), { maxLength: 5 }), {
     minLength: MAX_DATES,
     maxLength: MAX_DATES,
   }),
@@ -124,11 +89,6 @@ function groupArbitrary(size: number): fc.Arbitrary<Group> {
   });
 }
 
-const BASE = Date.UTC(2024, 0, 1);
-function timestampAt(minutes: number): string {
-  return new Date(BASE + minutes * 60_000).toISOString().replace('T', ' ').slice(0, 19);
-}
-
 /** Rows of each date; date i's times span [20 i, 20 i + 40] minutes, so they overlap date i - 1's. */
 function stagedRows(histories: readonly GeneratedHistory[], dates: number): Row[][] {
   const perDate: Row[][] = Array.from({ length: dates }, () => []);
@@ -138,44 +98,14 @@ function stagedRows(histories: readonly GeneratedHistory[], dates: number): Row[
     for (let date = start; date < end; date += 1) {
       for (const change of history.dates[date - start]!) {
         sequence += 1;
-        const row: Row = {
-          hist: index + 1,
-          k: change.k,
-          name: change.name,
-          score: change.score,
-          note: change.note,
-          changed_at: timestampAt(date * 20 + change.minute),
-          _op: change.op,
-          seq: change.seqNull ? null : sequence,
-        };
-        perDate[date]!.push(row);
-        if (change.duplicated) perDate[date]!.push({ ...row });
+        perDate[date]!.push(...stagedRowsOf(index + 1, change, date * 20 + change.minute, sequence));
       }
     }
   });
   return perDate;
 }
 
-function dimensionSpec(table: string, group: Group): DimensionSpecInput {
-  return {
-    table,
-    schema: SCHEMA,
-    businessKey: ['hist', 'k'],
-    columns: [
-      { name: 'hist', type: 'integer' },
-      { name: 'k', type: 'integer' },
-      { name: 'name', type: 'varchar' },
-      { name: 'score', type: 'integer' },
-      { name: 'note', type: 'varchar' },
-    ],
-    tracked: ['name', 'score'],
-    orderBy: 'changed_at',
-    sequenceColumn: 'seq',
-    sequenceColumnType: 'bigint',
-    deletePolicy: group.deletePolicy,
-    lateArriving: group.lateArriving,
-  };
-}
+const dimensionSpec = (table: string, group: Group) => randomChangesDimension(SCHEMA, table, group);
 
 const columns = (names: string[], booleans: string[] = []): SnapshotColumn[] =>
   [...names, ...booleans].map((name) => ({ name, ...(booleans.includes(name) ? { boolean: true } : {}) }));
@@ -254,8 +184,7 @@ function chunksOf(group: Group): number[][] {
   return chunks;
 }
 
-/** What the whole run saw, so the test can show its histories exercised what it claims. */
-const seen = {
+const NOTHING_SEEN = {
   multiDateMerges: 0,
   skippedMembers: 0,
   late: 0,
@@ -264,6 +193,8 @@ const seen = {
   typeOne: 0,
   superseded: 0,
 };
+/** What the whole run saw, so the test can show its histories exercised what it claims. */
+const seen = { ...NOTHING_SEEN };
 
 let tableCounter = 0;
 
@@ -344,59 +275,52 @@ function describeDifference(group: Group, chunks: number[][], actual: Snapshot, 
 
 const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
-const RUNS = envInt('SCD2_CATCH_UP_RUNS', 10_000);
 const ENGINES = [
   {
     name: 'duckdb dialect on DuckDB',
     create: createDuckDbEngine,
-    group: envInt('SCD2_CATCH_UP_GROUP', 2500),
+    ...propertyRuns({ runs: 10_000, group: 2500 }, 'SCD2_CATCH_UP_RUNS', 'SCD2_CATCH_UP_GROUP'),
   },
   {
     name: 'redshift dialect on PostgreSQL (PGlite)',
     create: createPostgresEngine,
-    group: envInt('SCD2_CATCH_UP_GROUP', 1000),
+    ...propertyRuns({ runs: 10_000, group: 1000 }, 'SCD2_CATCH_UP_RUNS', 'SCD2_CATCH_UP_GROUP'),
   },
 ];
 
-describe.each(ENGINES)('catch-up SCD2 merges equal one-by-one merges: $name', ({ create, group }) => {
-  let engine: WarehouseEngine;
-  beforeAll(async () => {
-    engine = await create();
-    await engine.transaction([`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`]);
-  });
-  afterAll(async () => {
-    await engine.close();
-  });
-
-  it(`holds for ${RUNS} random change histories`, { timeout: 600_000 }, async () => {
-    const groupSize = Math.min(group, RUNS);
-    const started = Date.now();
-    const cpu = process.cpuUsage();
-    Object.assign(seen, {
-      multiDateMerges: 0,
-      skippedMembers: 0,
-      late: 0,
-      replayed: 0,
-      closed: 0,
-      typeOne: 0,
-      superseded: 0,
+describe.each(ENGINES)(
+  'catch-up SCD2 merges equal one-by-one merges: $name',
+  ({ create, runs, group, label }) => {
+    let engine: WarehouseEngine;
+    beforeAll(async () => {
+      engine = await create();
+      await engine.transaction([`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`]);
     });
-    // Groups are not shrunk (each step would rerun thousands of histories); a failure names the
-    // first history that differs and its changes.
-    await fc.assert(
-      fc.asyncProperty(groupArbitrary(groupSize), (generated) => checkGroup(engine, generated)),
-      { numRuns: Math.ceil(RUNS / groupSize), endOnFailure: true },
-    );
-    console.info(
-      `SCD2 catch-up property: ${RUNS} histories in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
-        `(${cpuSeconds(process.cpuUsage(cpu)).toFixed(1)} CPU-s in this process); ${JSON.stringify(seen)}`,
-    );
-    // The histories exercised what this test is about.
-    expect(seen.multiDateMerges).toBeGreaterThan(0);
-    expect(seen.late).toBeGreaterThan(0);
-    expect(seen.replayed).toBeGreaterThan(0);
-    expect(seen.closed).toBeGreaterThan(0);
-    expect(seen.typeOne).toBeGreaterThan(0);
-    expect(seen.superseded).toBeGreaterThan(0);
-  });
-});
+    afterAll(async () => {
+      await engine.close();
+    });
+
+    it(`holds for ${label}`, { timeout: 600_000 }, async () => {
+      const started = Date.now();
+      const cpu = process.cpuUsage();
+      Object.assign(seen, NOTHING_SEEN);
+      // Groups are not shrunk (each step would rerun thousands of histories); a failure names the
+      // first history that differs and its changes.
+      await fc.assert(
+        fc.asyncProperty(groupArbitrary(group), (generated) => checkGroup(engine, generated)),
+        { numRuns: Math.ceil(runs / group), endOnFailure: true },
+      );
+      console.info(
+        `SCD2 catch-up property: ${runs} histories in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+          `(${cpuSeconds(process.cpuUsage(cpu)).toFixed(1)} CPU-s in this process); ${JSON.stringify(seen)}`,
+      );
+      // The histories exercised what this test is about.
+      expect(seen.multiDateMerges).toBeGreaterThan(0);
+      expect(seen.late).toBeGreaterThan(0);
+      expect(seen.replayed).toBeGreaterThan(0);
+      expect(seen.closed).toBeGreaterThan(0);
+      expect(seen.typeOne).toBeGreaterThan(0);
+      expect(seen.superseded).toBeGreaterThan(0);
+    });
+  },
+);
