@@ -14,3 +14,9 @@ export class AwsError extends Error {
     this.name = code;
   }
 }
+
+/** The error to answer: an AwsError as it is, anything else an internal error (500) under `internalCode`. */
+export function asAwsError(error: unknown, internalCode: string): AwsError {
+  if (error instanceof AwsError) return error;
+  return new AwsError(internalCode, `emulator error: ${String(error)}`, 500);
+}

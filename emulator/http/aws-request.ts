@@ -45,17 +45,34 @@ export class DroppedConnection extends Error {
 }
 
 /**
- * The answer a protocol handler gives: its own response, unless the gate said the answer is lost
- * (then the scripted error in the protocol's shape, or no answer at all). A connection dropped before
- * the operation ran is not answered either.
+ * A service handler in the frame every protocol shares. `serve` reads the request, names its operation
+ * to `pass` (the call gate: scripted latency, faults before the effect) and runs it. Whatever it
+ * throws is answered by `errorResponse` in the protocol's own error shape, but for a connection the
+ * gate dropped, which is not answered. A call that took effect is answered as the gate said: its own
+ * response, the scripted error in the protocol's shape, or no answer at all.
  */
-export function finalAnswer(
-  response: AwsResponse,
-  lost: LostResponse | undefined,
-  errorResponse: (error: Error) => AwsResponse,
-): AwsResponse {
-  if (!lost) return response;
-  return lost.response === 'drop' ? DROPPED : errorResponse(lost.error);
+export function gatedHandler(
+  service: string,
+  gate: CallGate,
+  errorResponse: (error: unknown, request: AwsRequest) => AwsResponse,
+  serve: (request: AwsRequest, pass: (operation: string) => Promise<void>) => Promise<AwsResponse>,
+): ServiceHandler {
+  return async (request) => {
+    let lost: LostResponse | undefined;
+    const pass = async (operation: string) => {
+      lost = await gate(service, operation);
+    };
+    const answer = (response: AwsResponse): AwsResponse => {
+      if (!lost) return response;
+      return lost.response === 'drop' ? DROPPED : errorResponse(lost.error, request);
+    };
+    try {
+      return answer(await serve(request, pass));
+    } catch (error) {
+      if (error instanceof DroppedConnection) return DROPPED;
+      return answer(errorResponse(error, request));
+    }
+  };
 }
 
 export function header(request: AwsRequest, name: string): string | undefined {

@@ -1,14 +1,11 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import { AwsError } from './aws-error';
+import { AwsError, asAwsError } from './aws-error';
 import {
   type AwsRequest,
   type AwsResponse,
   type CallGate,
-  DROPPED,
-  DroppedConnection,
-  type LostResponse,
   type ServiceHandler,
-  finalAnswer,
+  gatedHandler,
 } from './aws-request';
 
 /** Form parameters of a request, flat: `MessageAttributes.entry.1.Name` -> value. */
@@ -47,11 +44,11 @@ const builder = new XMLBuilder({
  * `<ErrorResponse><Error><Type>Sender</Type><Code>..</Code><Message>..</Message></Error><RequestId>`.
  */
 export function queryHandler(definition: QueryService, gate: CallGate): ServiceHandler {
-  return async (request) => {
-    let lost: LostResponse | undefined;
-    const answer = (response: AwsResponse) =>
-      finalAnswer(response, lost, (error) => queryError(definition, error, request));
-    try {
+  return gatedHandler(
+    definition.service,
+    gate,
+    (error, request) => queryError(definition, error, request),
+    async (request, pass) => {
       const parameters = parseForm(request);
       const action = parameters.get('Action') ?? '';
       if (request.method !== 'POST' || !action) {
@@ -74,7 +71,7 @@ export function queryHandler(definition: QueryService, gate: CallGate): ServiceH
           `Version must be ${definition.version} for ${definition.service} (got ${version ?? 'none'})`,
         );
       }
-      lost = await gate(definition.service, action);
+      await pass(action);
       const result = await operation(parameters, request);
       const body = {
         [`${action}Response`]: {
@@ -83,12 +80,9 @@ export function queryHandler(definition: QueryService, gate: CallGate): ServiceH
           ResponseMetadata: { RequestId: request.requestId },
         },
       };
-      return answer(xmlResponse(200, body, request));
-    } catch (error) {
-      if (error instanceof DroppedConnection) return DROPPED;
-      return answer(queryError(definition, error, request));
-    }
-  };
+      return xmlResponse(200, body, request);
+    },
+  );
 }
 
 function parseForm(request: AwsRequest): QueryParameters {
@@ -127,14 +121,7 @@ function xmlResponse(status: number, body: object, request: AwsRequest): AwsResp
 }
 
 function queryError(definition: QueryService, error: unknown, request: AwsRequest): AwsResponse {
-  const aws =
-    error instanceof AwsError
-      ? error
-      : new AwsError(
-          'InternalError',
-          `emulator error: ${error instanceof Error ? error.message : String(error)}`,
-          500,
-        );
+  const aws = asAwsError(error, 'InternalError');
   const body = {
     ErrorResponse: {
       '@_xmlns': definition.xmlNamespace,

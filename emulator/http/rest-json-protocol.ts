@@ -1,14 +1,12 @@
-import { AwsError } from './aws-error';
+import { AwsError, asAwsError } from './aws-error';
 import {
   type AwsRequest,
   type AwsResponse,
   type CallGate,
-  DROPPED,
-  DroppedConnection,
-  type LostResponse,
   type ServiceHandler,
-  finalAnswer,
+  gatedHandler,
 } from './aws-request';
+import { jsonObjectBody } from './json-body';
 
 export interface RestJsonCall {
   /** Decoded path parameters, e.g. { applicationId }. */
@@ -33,36 +31,28 @@ export interface RestJsonRoute {
  */
 export function restJsonHandler(service: string, routes: RestJsonRoute[], gate: CallGate): ServiceHandler {
   const compiled = routes.map((route) => ({ route, ...compileTemplate(route.path) }));
-  return async (request) => {
-    let lost: LostResponse | undefined;
-    const answer = (response: AwsResponse) =>
-      finalAnswer(response, lost, (error) => restJsonError(error, request));
-    try {
-      const path = request.path.replace(/\/+$/, '') || '/';
-      for (const { route, pattern, names } of compiled) {
-        if (route.method !== request.method) continue;
-        const match = pattern.exec(path);
-        if (!match) continue;
-        const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
-        lost = await gate(service, route.operation);
-        const output = await route.handle({
-          params,
-          query: request.query,
-          body: parseBody(request),
-          request,
-        });
-        return answer(jsonResponse(200, output ?? {}, request));
-      }
-      throw new AwsError(
-        'UnknownOperationException',
-        `the emulator's ${service} has no operation for ${request.method} ${request.path}; it implements ${routes.map((r) => r.operation).join(', ')}`,
-        404,
-      );
-    } catch (error) {
-      if (error instanceof DroppedConnection) return DROPPED;
-      return answer(restJsonError(error, request));
+  return gatedHandler(service, gate, restJsonError, async (request, pass) => {
+    const path = request.path.replace(/\/+$/, '') || '/';
+    for (const { route, pattern, names } of compiled) {
+      if (route.method !== request.method) continue;
+      const match = pattern.exec(path);
+      if (!match) continue;
+      const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+      await pass(route.operation);
+      const output = await route.handle({
+        params,
+        query: request.query,
+        body: jsonObjectBody(request),
+        request,
+      });
+      return jsonResponse(200, output ?? {}, request);
     }
-  };
+    throw new AwsError(
+      'UnknownOperationException',
+      `the emulator's ${service} has no operation for ${request.method} ${request.path}; it implements ${routes.map((r) => r.operation).join(', ')}`,
+      404,
+    );
+  });
 }
 
 function compileTemplate(template: string): { pattern: RegExp; names: string[] } {
@@ -72,18 +62,6 @@ function compileTemplate(template: string): { pattern: RegExp; names: string[] }
     return '([^/]+)';
   });
   return { pattern: new RegExp(`^${source}$`), names };
-}
-
-function parseBody(request: AwsRequest): Record<string, unknown> {
-  if (request.body.length === 0) return {};
-  try {
-    const parsed: unknown = JSON.parse(request.body.toString('utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new AwsError('SerializationException', 'the request body is not a JSON object');
 }
 
 function jsonResponse(status: number, body: unknown, request: AwsRequest, errorType?: string): AwsResponse {
@@ -96,10 +74,7 @@ function jsonResponse(status: number, body: unknown, request: AwsRequest, errorT
 }
 
 function restJsonError(error: unknown, request: AwsRequest): AwsResponse {
-  const awsError =
-    error instanceof AwsError
-      ? error
-      : new AwsError('InternalServerException', `emulator error: ${String(error)}`, 500);
+  const awsError = asAwsError(error, 'InternalServerException');
   return jsonResponse(
     awsError.httpStatus,
     { message: awsError.message, ...awsError.fields },

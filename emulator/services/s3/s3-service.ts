@@ -1,13 +1,5 @@
 import { AwsError } from '../../http/aws-error';
-import {
-  type AwsRequest,
-  type AwsResponse,
-  DROPPED,
-  DroppedConnection,
-  type LostResponse,
-  finalAnswer,
-  header,
-} from '../../http/aws-request';
+import { type AwsRequest, type AwsResponse, gatedHandler, header } from '../../http/aws-request';
 import type { EmulatedService, ServiceContext } from '../service-context';
 import { listObjectsV2 } from './list-objects';
 import { type ObjectMetadata, ObjectStore, type StoredObject } from './object-store';
@@ -176,21 +168,12 @@ export function createS3Service(ctx: ServiceContext): EmulatedService {
 
   return {
     signingName: 's3',
-    handler: async (request) => {
-      let lost: LostResponse | undefined;
-      const answer = (response: AwsResponse) =>
-        finalAnswer(response, lost, (error) => s3Error(error, request));
-      try {
-        const { bucket, key } = splitPath(request.path);
-        const operation = operationOf(request, bucket, key);
-        lost = await ctx.gate('s3', operation);
-        const response = await operations[operation]!(request, bucket, key);
-        return answer(withRequestIds(response, request));
-      } catch (error) {
-        if (error instanceof DroppedConnection) return DROPPED;
-        return answer(s3Error(error, request));
-      }
-    },
+    handler: gatedHandler('s3', ctx.gate, s3Error, async (request, pass) => {
+      const { bucket, key } = splitPath(request.path);
+      const operation = operationOf(request, bucket, key);
+      await pass(operation);
+      return withRequestIds(await operations[operation]!(request, bucket, key), request);
+    }),
     resume: () => undefined,
   };
 }
