@@ -48,12 +48,14 @@ describe('test/ layout', () => {
     }
   });
 
-  it('runs the fast tiers, and only those, in `npm run test:fast`', () => {
+  it('runs the fast tiers, and only those, in `npm run test:fast`, with property tests sampled', () => {
     const scripts = (
       JSON.parse(readFileSync(path.join(TEST_DIR, '../package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       }
     ).scripts;
-    expect(scripts['test:fast']).toBe(`vitest run ${fastTiers.map((name) => `--project ${name}`).join(' ')}`);
+    expect(scripts['test:fast']).toBe(
+      `MEDALLION_TEST_FAST=1 vitest run ${fastTiers.map((name) => `--project ${name}`).join(' ')}`,
+    );
   });
 });
