@@ -22,7 +22,7 @@ export interface AwsResponse {
 }
 
 /** The answer given instead of a response that is lost: the connection closes with nothing sent. */
-export const DROPPED: AwsResponse = { status: 0, drop: true };
+const DROPPED: AwsResponse = { status: 0, drop: true };
 
 export type ServiceHandler = (request: AwsRequest) => Promise<AwsResponse>;
 
