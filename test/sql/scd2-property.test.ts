@@ -17,7 +17,7 @@ import {
   stagedRowsOf,
   timestampAt,
 } from '../support/sql/scd2-random-changes';
-import { readTable, toCounts } from '../support/sql/snapshots';
+import { SCD2_VERSION_COLUMNS, type SnapshotColumn, readTable, toCounts } from '../support/sql/snapshots';
 import { propertyRuns } from '../support/property-runs';
 
 /**
@@ -90,18 +90,9 @@ function materialize(hist: number, steps: readonly GeneratedStep[]): Step[] {
   return result;
 }
 
-const DIMENSION_COLUMNS = [
-  { name: 'hist' },
-  { name: 'k' },
-  { name: 'name' },
-  { name: 'score' },
-  { name: 'note' },
-  { name: 'valid_from' },
-  { name: 'valid_to' },
-  { name: 'is_current', boolean: true },
-  { name: 'is_deleted', boolean: true },
-  { name: 'batch_id' },
-  { name: 'closed_batch_id' },
+const DIMENSION_COLUMNS: readonly SnapshotColumn[] = [
+  ...['hist', 'k', 'name', 'score', 'note'].map((name) => ({ name })),
+  ...SCD2_VERSION_COLUMNS,
 ];
 
 const text = (value: Value | undefined) => (value === null || value === undefined ? null : String(value));

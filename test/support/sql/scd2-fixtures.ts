@@ -2,7 +2,7 @@ import { createDimensionTablesSql, scd2BatchCountsSql } from '../../../core/sql'
 import type { DimensionSpecInput } from '../../../core/warehouse-spec';
 import type { Row, WarehouseEngine } from './engines';
 import { applyScd2Batch } from './scd2-harness';
-import { readTable, toCounts } from './snapshots';
+import { SCD2_VERSION_COLUMNS, type SnapshotColumn, readTable, toCounts } from './snapshots';
 
 /** A customer dimension like the shop pipeline's: email and tier tracked, full_name and updated_at type 1. */
 export function customerSpec(
@@ -75,23 +75,15 @@ export async function applyChanges(
   await applyScd2Batch(engine, spec, identity, changes.map(customerRow));
 }
 
-const VERSION_COLUMNS = [
-  { name: 'customer_id' },
-  { name: 'email' },
-  { name: 'full_name' },
-  { name: 'tier' },
-  { name: 'valid_from' },
-  { name: 'valid_to' },
-  { name: 'is_current', boolean: true },
-  { name: 'is_deleted', boolean: true },
-  { name: 'batch_id' },
-  { name: 'closed_batch_id' },
+const VERSION_COLUMNS: readonly SnapshotColumn[] = [
+  ...['customer_id', 'email', 'full_name', 'tier'].map((name) => ({ name })),
+  ...SCD2_VERSION_COLUMNS,
 ];
 
 export async function readVersions(
   engine: WarehouseEngine,
   spec: DimensionSpecInput,
-  columns = VERSION_COLUMNS,
+  columns: readonly SnapshotColumn[] = VERSION_COLUMNS,
 ) {
   return readTable(engine, spec.schema, spec.table, columns, ['customer_id', 'valid_from']);
 }

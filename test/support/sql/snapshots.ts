@@ -9,6 +9,16 @@ export interface SnapshotColumn {
   boolean?: boolean;
 }
 
+/** The columns SCD2 adds to a dimension's key and attributes, as the SCD2 tests read its versions. */
+export const SCD2_VERSION_COLUMNS: readonly SnapshotColumn[] = [
+  { name: 'valid_from' },
+  { name: 'valid_to' },
+  { name: 'is_current', boolean: true },
+  { name: 'is_deleted', boolean: true },
+  { name: 'batch_id' },
+  { name: 'closed_batch_id' },
+];
+
 export async function readTable(
   engine: WarehouseEngine,
   schema: string,
