@@ -12,6 +12,7 @@ import type { JobMetrics } from '../../core/stage-io';
 import { warehouseSql } from '../../core/warehouse-statements';
 import { runJobManifest } from '../../emulator/jobs/run-manifest';
 import { Lake } from '../../emulator/lake';
+import type { BadDayFault } from '../../emulator/sources/bad-days';
 import { createShopSimulator } from '../../emulator/sources/shop-simulator';
 import { type RunningEmulator, startEmulator } from '../../emulator/start-emulator';
 import { loadPipelines } from '../../pipelines/registry';
@@ -35,8 +36,9 @@ const shop = loadPipelines().shop!;
 const SEED = 31;
 const OPTIONS = { epochUtc: new Date('2025-03-20T00:00:00Z') };
 /**
- * 03-29: first day, DMS full load plus the day's CDC; 03-30: Berlin's 23-hour DST day; 03-31: a plain
- * day; 04-01: nothing landed (DMS wrote no file, AppFlow no snapshot), so every silver input is absent
+ * 03-29: first day, DMS full load plus the day's CDC; 03-30: Berlin's 23-hour DST day; 03-31: a bad
+ * day (BAD_DAY: orders committed twice, CDC stalled at noon) so the lake checks measure failures;
+ * 04-01: nothing landed (DMS wrote no file, AppFlow no snapshot), so every silver input is absent
  * and typed by its `columns` hint and gold reads empty silver.
  */
 const DAYS = [
@@ -45,6 +47,8 @@ const DAYS = [
   { logicalDate: '2025-03-31', landed: true, fullLoad: false },
   { logicalDate: '2025-04-01', landed: false, fullLoad: false },
 ];
+/** The faults `medallion bad-day` offers that trip silver_orders' lake checks (emulator/sources/bad-days.ts). */
+const BAD_DAY: Record<string, BadDayFault[]> = { '2025-03-31': ['duplicate-order', 'stall'] };
 const DUCK = 'duckdb-lake';
 const SPARK = 'spark-lake';
 const JOB_STAGES = shop.stages.filter((stage) => stage.kind === 'glue' || stage.kind === 'emr-serverless');
@@ -94,7 +98,7 @@ function planManifests(bucket: string, logicalDate: string): Map<string, JobMani
 }
 
 async function landBronze(lake: Lake, bucket: string, day: (typeof DAYS)[number]): Promise<void> {
-  const simulator = createShopSimulator(OPTIONS);
+  const simulator = createShopSimulator(OPTIONS, () => BAD_DAY);
   const { startUtc, endUtc } = dayWindowUtc(day.logicalDate, shop.timeZone);
   await simulator.writeDmsWindow({
     seed: SEED,
@@ -158,7 +162,8 @@ describe.skipIf(!python || !java)('jobs/sql_runner.py on PySpark 3.5.4 vs the Du
       }
     }
     tierSeconds = (Date.now() - started) / 1000;
-  }, 420_000);
+    // 28 Spark jobs: 394 s measured at a load average of 15 on 2 cores (2.5 min idle).
+  }, 600_000);
 
   afterAll(async () => {
     await driver?.stop();
@@ -224,6 +229,26 @@ describe.skipIf(!python || !java)('jobs/sql_runner.py on PySpark 3.5.4 vs the Du
       }
     },
   );
+
+  it("measures silver_orders' lake checks the same on both runners: failing on the bad day, passing on the others", () => {
+    const measured = (date: string, engine: 'spark' | 'duckdb') =>
+      runs.find((run) => run.stageId === 'silver_orders' && run.logicalDate === date)!.metrics[engine].checks;
+    for (const engine of ['spark', 'duckdb'] as const) {
+      // The shop's declared checks (pipelines/shop/checks.ts) as the job measured them.
+      expect(measured('2025-03-31', engine), engine).toEqual({
+        one_version_per_commit: 3,
+        orders_keep_flowing: 0,
+      });
+      for (const date of ['2025-03-29', '2025-03-30']) {
+        const good = measured(date, engine)!;
+        expect(good.one_version_per_commit, `${engine} ${date}`).toBe(0);
+        expect(good.orders_keep_flowing, `${engine} ${date}`).toBeGreaterThan(0);
+      }
+    }
+    const factChecks = runs.find((run) => run.stageId === 'fact_orders' && run.logicalDate === '2025-03-31')!
+      .metrics.spark.checks;
+    expect(Object.keys(factChecks ?? {}).sort()).toEqual(['one_row_per_order', 'totals_not_negative']);
+  });
 
   it('the lake stores timestamps as instants: Parquet TIMESTAMP(MICROS, isAdjustedToUTC=true) from both runners', () => {
     const timestampTypes = new Set(
