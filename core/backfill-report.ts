@@ -3,6 +3,7 @@
  * continue-as-new all use these shapes. Also the one-line and markdown renderings of it.
  */
 import type { BackfillOnly, BackfillOrder, BackfillStage } from './backfill-contracts';
+import { detailsPanel, panelText } from './details-panel';
 
 /**
  * A date's state in the backfill. Each date runs as one daily run (`<pipeline>/<date>`):
@@ -229,8 +230,7 @@ const DATE_ICON: Record<BackfillDateStatus, string> = {
 /**
  * Markdown for the Temporal UI's current-details panel of the backfill: a short header, the progress
  * line, then a table of the dates that need a look (failed first, then those in flight, then the next
- * queued), with what is left out counted. Blank lines keep the blocks apart (single newlines would
- * join them into one paragraph).
+ * queued), with what is left out counted, and a footer naming the signals and the query.
  */
 export function progressMarkdown(progress: BackfillProgress): string {
   const { settings } = progress;
@@ -253,10 +253,12 @@ export function progressMarkdown(progress: BackfillProgress): string {
   }
   for (const [stage, date] of Object.entries(progress.lanes.broken))
     blocks.push(`⛔ ${stage} stopped at ${date}: later dates wait so it stays in date order`);
-  return blocks.join('\n\n');
+  return detailsPanel(blocks, BACKFILL_FOOTER);
 }
 
+/** What an operator can do from the workflow page: More Actions → Send a Signal, or Queries. */
+const BACKFILL_FOOTER = 'signals `pause` · `resume` · `cancel` · the `progress` query lists every date';
+
 function cell(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
+  return panelText(text, 120);
 }

@@ -1,3 +1,4 @@
+import { asOf, detailsPanel, panelText } from '../core/details-panel';
 import { type DailyRunReport, type StageReport } from '../core/run-report';
 import { shortDuration } from '../core/short-duration';
 
@@ -20,15 +21,16 @@ const MAX_CHECK_LINES = 5;
 
 /**
  * Markdown for the Temporal UI's "current details" panel: a one-line header, then one table row per
- * stage (state, job attempt, duration). Blank lines keep header and table separate blocks (a single
- * newline would join them into one paragraph).
+ * stage (state, job attempt, duration), what it waits for or why it failed, and a footer with the time
+ * it was written (a running stage's time is as of then).
  */
 export function renderProgress(report: DailyRunReport, nowMs: number): string {
   const done = report.stages.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
   const header =
     `**${report.pipeline} ${report.logicalDate}** · ${report.status} · ` +
     `${done}/${report.stages.length} stages done · generation ${report.generation}`;
-  if (report.stages.length === 0) return header;
+  const footer = `${asOf(nowMs)} · the \`progress\` query has every stage`;
+  if (report.stages.length === 0) return detailsPanel([header], footer);
   const rows = report.stages.map(
     (s) => `| ${s.id} | ${ICON[s.status] ?? ''} ${s.status} | ${s.attempt ?? ''} | ${stageTime(s, nowMs)} |`,
   );
@@ -39,13 +41,16 @@ export function renderProgress(report: DailyRunReport, nowMs: number): string {
   const wait = waitingFor
     ? [`⏸️ ${waiting.map((s) => s.id).join(', ')} waiting for ${oneLine(String(waitingFor))}`]
     : [];
-  return [
-    header,
-    ['| stage | state | attempt | time |', '|---|---|---|---|', ...rows].join('\n'),
-    ...wait,
-    ...why,
-    ...trippedChecks(report),
-  ].join('\n\n');
+  return detailsPanel(
+    [
+      header,
+      ['| stage | state | attempt | time |', '|---|---|---|---|', ...rows].join('\n'),
+      ...wait,
+      ...why,
+      ...trippedChecks(report),
+    ],
+    footer,
+  );
 }
 
 function stageTime(stage: StageReport, nowMs: number): string {
@@ -56,8 +61,7 @@ function stageTime(stage: StageReport, nowMs: number): string {
 }
 
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-  return flat.length > ERROR_CHARS ? `${flat.slice(0, ERROR_CHARS - 1)}…` : flat;
+  return panelText(text, ERROR_CHARS);
 }
 
 /** Checks that did not pass, one line each (a few at most): what blocked the stage or warns. */

@@ -1,9 +1,12 @@
 /**
  * The Temporal UI renders current details as markdown in a short panel: blocks must be separated by
- * blank lines (single newlines join into one paragraph), and the tables must stay a few rows high.
+ * blank lines (single newlines join into one paragraph), the tables must stay a few rows high, and the
+ * panel ends with a footer paragraph and a rule (core/details-panel.ts says why; test/e2e/ui.test.ts
+ * checks in the browser that the footer is not cut off).
  */
 import { describe, expect, it } from 'vitest';
 import { type BackfillDate, type BackfillProgress, progressMarkdown } from '../../core/backfill-report';
+import { panelText } from '../../core/details-panel';
 import type { DailyRunReport } from '../../core/run-report';
 import { renderProgress } from '../../workflows/progress-text';
 
@@ -56,6 +59,10 @@ describe('backfill current details', () => {
     expect(table.slice(3, 6).map((r) => r.slice(2, 12))).toEqual(['2026-01-06', '2026-01-07', '2026-01-08']);
     expect(table).toHaveLength(12);
     expect(blocks[3]).toMatch(/^21 more dates/);
+    expect(blocks.slice(4)).toEqual([
+      'signals `pause` · `resume` · `cancel` · the `progress` query lists every date',
+      '---',
+    ]);
   });
 });
 
@@ -92,6 +99,19 @@ describe('daily run current details', () => {
         '| load_fact_orders | ⛔ blocked |  |  |',
       ].join('\n'),
       '❌ **silver_orders**: AwsJobFailed: run jr_1 ended FAILED: division by zero',
+      'as of 03:00:00 UTC · the `progress` query has every stage',
+      '---',
     ]);
+  });
+});
+
+describe('free text in the panel', () => {
+  it('cuts words the panel cannot wrap (run ids) and keeps links whole', () => {
+    const runId = `jr_${'a'.repeat(64)}`;
+    const url = `(https://us-east-1.console.aws.amazon.com/gluestudio/home#/job/x/run/${runId})`;
+    expect(panelText(`run ${runId} ended FAILED | boom ${url}`, 400)).toBe(
+      `run jr_aaaaaaaaaaaaa… ended FAILED \\| boom ${url}`,
+    );
+    expect(panelText('x'.repeat(30), 10)).toBe(`${'x'.repeat(9)}…`);
   });
 });
