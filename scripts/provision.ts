@@ -192,28 +192,35 @@ async function provisionTestServer(): Promise<void> {
 }
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
+/**
+ * The state icons of the runs' Current Details (✅ ⏳ ⏸️) are emoji: without this font the UI test's
+ * screenshots, the README's pictures among them, show empty boxes.
+ */
+const EMOJI_FONT_PATH = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf';
 
 /**
  * Debian's Chromium for the Temporal UI end-to-end test (a test tool's own browser download cannot
- * work offline). Installed when this is a root shell with apt; otherwise the hint says how.
+ * work offline), with an emoji font. Installed when this is a root shell with apt; otherwise the hint
+ * says how.
  */
 function provisionChromium(): void {
-  if (existsSync(CHROMIUM_PATH) || process.env.MEDALLION_SKIP_CHROMIUM) return;
+  if ((existsSync(CHROMIUM_PATH) && existsSync(EMOJI_FONT_PATH)) || process.env.MEDALLION_SKIP_CHROMIUM)
+    return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !onPath('apt-get')) {
     return log(
-      `browser: ${CHROMIUM_PATH} is missing, so the UI end-to-end test will be skipped (under CI=true it fails). ` +
-        'Install it with `sudo apt-get install chromium` (Debian/Ubuntu).',
+      `browser: ${CHROMIUM_PATH} or the emoji font is missing: without Chromium the UI end-to-end test is skipped ` +
+        '(under CI=true it fails). Install them with `sudo apt-get install chromium fonts-noto-color-emoji` (Debian/Ubuntu).',
     );
   }
-  log('browser: installing Debian chromium for the UI end-to-end test (first run only)...');
+  log('browser: installing Debian chromium and an emoji font for the UI end-to-end test (first run only)...');
   const started = Date.now();
   run('apt-get', ['update', '-qq'], process.env, 'Check that the Debian package mirror is reachable.');
   run(
     'apt-get',
-    ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
+    ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-noto-color-emoji'],
     { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    'Install it by hand with `apt-get install chromium`, or set MEDALLION_SKIP_CHROMIUM=1 to skip the UI test (outside CI).',
+    'Install them by hand with `apt-get install chromium fonts-noto-color-emoji`, or set MEDALLION_SKIP_CHROMIUM=1 to skip the UI test (outside CI).',
   );
   log(`browser: installed ${CHROMIUM_PATH} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
