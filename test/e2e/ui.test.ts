@@ -13,13 +13,20 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import {
+  type BrowserContext,
+  chromium,
+  type Frame,
+  type Locator,
+  type Page,
+  type Response,
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetJobRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { startDailyRun } from '../../cli/daily-runs';
 import type { DailyRunReport } from '../../core/run-report';
 import { searchAttributeKeys } from '../../core/search-attributes';
-import { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from '../../workflows';
+import { backfillProgressQuery } from '../../workflows';
 import { startTestStack, type TestStack } from '../support/local-stack/local-stack-fixture';
 import { toolchainAvailable } from '../support/toolchain';
 
@@ -31,6 +38,13 @@ const hasChromium = toolchainAvailable(
     ? undefined
     : `${CHROMIUM} is missing; install it with \`apt-get update && apt-get install -y chromium\``,
 );
+
+/** `docs`: also written under docs/ui/ (MEDALLION_UI_DOCS=1), clipped from `top` for `height` px. */
+interface ShotOptions {
+  docs?: boolean;
+  top?: number;
+  height?: number;
+}
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -55,14 +69,88 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
    * A full-page screenshot in the temporary folder; with `docs`, also the visible part, at a small
    * size, under docs/ui/ when MEDALLION_UI_DOCS=1 (how the README's pictures are regenerated).
    */
-  async function shot(name: string, options: { docs?: boolean } = {}): Promise<void> {
+  async function shot(name: string, options: ShotOptions = {}): Promise<void> {
     await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
     if (options.docs && process.env.MEDALLION_UI_DOCS === '1')
       await page.screenshot({
         path: path.join(DOCS_SHOTS, `${name}.png`),
         scale: 'css',
-        clip: { x: 64, y: 60, width: 1216, height: 480 },
+        fullPage: true,
+        clip: { x: 64, y: options.top ?? 60, width: 1216, height: options.height ?? 480 },
       });
+  }
+
+  function openWorkflow(workflowId: string): Promise<Response | null> {
+    return page.goto(`${ui()}/workflows/${encodeURIComponent(workflowId)}`);
+  }
+
+  /**
+   * More Actions -> Send a Signal on the open workflow page: the dialog's signal name is a select the
+   * UI fills with the signals the workflow registered (its __temporal_workflow_metadata query).
+   */
+  async function signalFromUi(signalName: string, shotName?: string): Promise<void> {
+    await page.getByRole('button', { name: 'More Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Send a Signal' });
+    await dialog.getByTestId('signal-select-button').click();
+    await dialog.getByRole('option', { name: signalName, exact: true }).click();
+    await expect(dialog.getByTestId('signal-select').inputValue()).resolves.toBe(signalName);
+    if (shotName) await shot(shotName, { docs: true, top: 90, height: 660 });
+    await dialog.getByRole('button', { name: 'Submit' }).click();
+    await page.getByText('Workflow signaled.').first().waitFor();
+  }
+
+  /**
+   * The open workflow's User Metadata tab, once its Current Details panel shows `expected` (R asks the
+   * UI to query the details again). The panel is a markdown page in an iframe that the UI sizes to it.
+   */
+  async function currentDetails(expected: string): Promise<{ frame: Frame; iframe: Locator }> {
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    const iframe = page.locator(
+      'xpath=//h3[normalize-space()="Current Details"]/ancestor::div[.//iframe][1]//iframe',
+    );
+    const panelText = async () => {
+      const frame = await (await iframe.elementHandle())?.contentFrame();
+      return (
+        (await frame
+          ?.locator('main')
+          .innerText()
+          .catch(() => '')) ?? ''
+      );
+    };
+    await expect
+      .poll(
+        async () => {
+          const text = await panelText();
+          if (!text.includes(expected)) await page.keyboard.press('r');
+          return text;
+        },
+        { timeout: 20_000, interval: 1_000 },
+      )
+      .toContain(expected);
+    // The UI sets the frame's height once its page loaded: measure after that.
+    await expect.poll(() => iframe.getAttribute('height')).toMatch(/^\d+px$/);
+    const frame = (await (await iframe.elementHandle()).contentFrame())!;
+    return { frame, iframe };
+  }
+
+  /**
+   * The panel's table headers, and whether its header cells and its last line (the footer) lie inside
+   * the frame the UI sized for it: a frame too short cuts the end off, with no scroll bar to show it.
+   */
+  async function detailsLayout({ frame, iframe }: { frame: Frame; iframe: Locator }) {
+    const box = (await iframe.boundingBox())!;
+    const inside = async (element: Locator) => {
+      const b = (await element.boundingBox())!;
+      return b.y >= box.y && b.y + b.height <= box.y + box.height;
+    };
+    const lastLine = frame.locator('main > :not(hr)').last();
+    return {
+      headers: await frame.locator('table th').allInnerTexts(),
+      headersInside: await inside(frame.locator('table thead')),
+      lastLine: await lastLine.innerText(),
+      lastLineInside: await inside(lastLine),
+    };
   }
 
   /** Fills the "Start Workflow" form (workflow id, task queue, type, one JSON object) and submits it. */
@@ -71,7 +159,7 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
     workflowType: string,
     json: string,
     shotName: string,
-    shotOptions: { docs?: boolean } = {},
+    shotOptions: ShotOptions = {},
   ) {
     await openWorkflowList('');
     await page
@@ -90,13 +178,18 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
     await page.locator('#workflowType').click();
     await page.getByText(`"pipeline": "shop"`).first().waitFor();
     await shot(shotName, shotOptions);
-    await page.getByRole('button', { name: 'Start Workflow' }).click();
     const handle = t.stack.client.workflow.getHandle(workflowId);
+    const runBefore = await handle.describe().then(
+      (d) => d.runId,
+      () => undefined,
+    );
+    await page.getByRole('button', { name: 'Start Workflow' }).click();
+    // A workflow id that ran before (a rerun) has a new run once the form started it.
     await expect
       .poll(
         () =>
           handle.describe().then(
-            () => true,
+            (d) => d.runId !== runBefore,
             () => false,
           ),
         { timeout: 20_000 },
@@ -188,7 +281,7 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
     await shot('started-from-ui');
   }, 60_000);
 
-  it('backfills a range typed into Start Workflow; pause, resume, and Cancel ends it Cancelled with its Glue jobs stopped', async () => {
+  it('backfills a range typed into Start Workflow; pause and resume sent from the UI; Cancel ends it Cancelled with its Glue jobs stopped', async () => {
     // Glue jobs take a minute, so the backfill is still at work when the person cancels it.
     await t.stack.emulator.admin.setDuration({ service: 'glue', name: '*', ms: 60_000 });
     const workflowId = 'shop/backfill/2026-01-17..2026-01-19';
@@ -204,12 +297,35 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
     const before = glueStarts().length;
     await expect.poll(() => glueStarts().length - before, { timeout: 60_000 }).toBeGreaterThan(0);
 
-    await handle.signal(pauseBackfillSignal);
-    await expect.poll(() => handle.query(backfillProgressQuery).then((p) => p.status)).toBe('paused');
-    await page.goto(`${ui()}/workflows/${encodeURIComponent(workflowId)}`);
+    // Pause and resume as an operator does: More Actions -> Send a Signal on the backfill's page.
+    await openWorkflow(workflowId);
     await page.getByText('Running', { exact: true }).first().waitFor();
-    await shot('backfill-paused', { docs: true });
-    await handle.signal(resumeBackfillSignal);
+    await signalFromUi('pause', 'backfill-signal');
+    await expect.poll(() => handle.query(backfillProgressQuery).then((p) => p.status)).toBe('paused');
+
+    // Current Details read as a table of dates, the footer inside the panel.
+    const backfillDetails = await detailsLayout(await currentDetails('· paused ·'));
+    expect(backfillDetails).toMatchObject({
+      headers: ['date', 'state', 'why'],
+      headersInside: true,
+      lastLine: expect.stringContaining('signals pause'),
+      lastLineInside: true,
+    });
+    await shot('backfill-paused', { docs: true, top: 120, height: 680 });
+
+    // A date of the backfill is one daily run, whose Current Details are a table of its stages.
+    await openWorkflow('shop/2026-01-17');
+    const dayDetails = await detailsLayout(await currentDetails('silver_orders'));
+    expect(dayDetails).toMatchObject({
+      headers: ['stage', 'state', 'attempt', 'time'],
+      headersInside: true,
+      lastLine: expect.stringMatching(/^as of \d\d:\d\d:\d\d UTC/),
+      lastLineInside: true,
+    });
+    await shot('day-details', { docs: true, top: 120, height: 880 });
+
+    await openWorkflow(workflowId);
+    await signalFromUi('resume');
     await expect.poll(() => handle.query(backfillProgressQuery).then((p) => p.status)).toBe('running');
 
     await page.reload();
@@ -242,6 +358,28 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
     await t.stack.emulator.admin.resetScript();
   }, 180_000);
 
+  it('reruns the cancelled backfill with the same input; the list then reads like a calendar, one run per date', async () => {
+    const workflowId = 'shop/backfill/2026-01-17..2026-01-19';
+    const handle = await startFromForm(
+      workflowId,
+      'backfill',
+      '{"pipeline": "shop", "from": "2026-01-17", "to": "2026-01-19", "maxConcurrent": 2}',
+      'backfill-rerun-form',
+    );
+    const progress = await handle.result();
+    // "only": "missing" (the default) reran the dates the cancel stopped and the one it never started.
+    expect(progress).toMatchObject({ status: 'succeeded', counts: { total: 3, done: 3, failed: 0 } });
+
+    await openWorkflowList('MedallionPipeline = "shop" AND MedallionStatus = "succeeded"');
+    for (const date of ['2026-01-15', '2026-01-16', '2026-01-17', '2026-01-18', '2026-01-19'])
+      await page
+        .getByRole('link', { name: `shop/${date}`, exact: true })
+        .first()
+        .waitFor();
+    await page.getByRole('link', { name: workflowId, exact: true }).first().waitFor();
+    await shot('workflows-calendar', { docs: true });
+  }, 150_000);
+
   it('a Glue job failed three times fails the day; Reset from the UI completes it with one new AWS run', async () => {
     await t.stack.emulator.admin.failNextRuns({
       service: 'glue',
@@ -264,6 +402,18 @@ describe.skipIf(!hasChromium)('the Temporal UI in headless Chromium', () => {
     await page.getByRole('link', { name: workflowId }).first().click();
     await page.getByText('Failed', { exact: true }).first().waitFor();
     await shot('day-failed', { docs: true });
+    // Its Current Details name the failed stage, its job attempts and the error, the footer still inside.
+    const failedDetails = await currentDetails('division by zero');
+    await expect(
+      failedDetails.frame.getByRole('row', { name: /silver_orders/ }).innerText(),
+    ).resolves.toMatch(/silver_orders\s+❌ failed\s+3\s/);
+    expect(await detailsLayout(failedDetails)).toMatchObject({
+      headers: ['stage', 'state', 'attempt', 'time'],
+      headersInside: true,
+      lastLine: expect.stringMatching(/^as of /),
+      lastLineInside: true,
+    });
+    await shot('day-failed-details', { docs: true, top: 120, height: 880 });
     const startsBefore = t.stack.emulator.admin.startCalls({ outcome: 'started' }).length;
     await page.getByRole('button', { name: 'Reset', exact: true }).first().click();
     // The select's input is read-only (disabled); the menu opens from the control around it.
