@@ -3,9 +3,11 @@
  * run by the CLI is listed and filterable by medallion's custom search attributes, its page shows
  * them (the logical date filterable as `MedallionLogicalDate = "2026-01-15"`), and a person can start
  * a day from the UI's "Start Workflow" form with one JSON object. An operator's day: a backfill typed
- * into Start Workflow, paused, resumed and cancelled (badge Canceled, its Glue runs STOPPED in the
- * emulator); a day whose Glue job failed three times found by status and stage, then Reset from the UI
- * to its last workflow task, which completes it with one new AWS run for that stage (start-call log).
+ * into Start Workflow, paused and resumed with Send a Signal, its Current Details and a daily run's read
+ * as tables that fit their panel, then cancelled (badge Canceled, its Glue runs STOPPED in the
+ * emulator) and rerun, after which the list reads like a calendar; a day whose Glue job failed three
+ * times found by status and stage, then Reset from the UI to its last workflow task, which completes
+ * it with one new AWS run for that stage (start-call log).
  * Uses Debian's /usr/bin/chromium (scripts/provision.ts installs it as root); skipped without it, except
  * under CI=true, where the file fails (test/support/toolchain.ts).
  * Screenshots go to a temporary directory, printed at the end.
