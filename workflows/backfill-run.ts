@@ -216,12 +216,16 @@ export class BackfillRun {
    * then the dimension lane, with a slot left over. The ingest lane goes first because its CDC
    * windows are the longest serial chain of a backfill: a slot a merge batch took while the next
    * window waited delays every later date, whereas merges that wait catch up in one larger batch
-   * (a date waiting for its merges holds no slot). With a cap of 1 a date's data phase ends before
-   * the next date's windows start; with more, the ingest lane runs beside data phases.
+   * (a date waiting for its merges holds no slot). A full batch (`maxDatesPerMerge` dates ready)
+   * goes before the ingest lane: waiting would not make it larger, and merges never fall further
+   * behind than one batch (with `maxDatesPerMerge` 1 the dimension lane always goes first). With a
+   * cap of 1 a date's data phase ends before the next date's windows start; with more, the ingest
+   * lane runs beside data phases.
    */
   private launch(): void {
+    this.advanceDimensionLane({ fullBatchOnly: true });
     while (this.slotFree() && (this.startDataPhase() || this.advanceIngestLane()));
-    this.advanceDimensionLane();
+    this.advanceDimensionLane({ fullBatchOnly: false });
   }
 
   private startDataPhase(): boolean {
@@ -255,7 +259,7 @@ export class BackfillRun {
    * `maxDatesPerMerge` consecutive dates in one batch, and tells each date's run how it went. A date
    * with nothing the lane can merge goes through at once (its unmerged dimensions stop later dates).
    */
-  private advanceDimensionLane(): void {
+  private advanceDimensionLane({ fullBatchOnly }: { fullBatchOnly: boolean }): void {
     if (this.mergeBatchRunning || this.state.paused || this.cancelRequested) return;
     for (;;) {
       const head = this.tracker.dimensionLaneHead();
@@ -282,6 +286,7 @@ export class BackfillRun {
             .join(',') === ids
         );
       });
+      if (fullBatchOnly && batch.length < this.settings.maxDatesPerMerge) return;
       this.runMergeBatch(batch, toMerge, blocked);
       return;
     }
