@@ -20,7 +20,13 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  type Client,
+  type WorkflowExecutionInfo,
+  WorkflowFailedError,
+} from '@temporalio/client';
+import { failureReport } from '../cli/failure-report';
 import type { BackfillProgress } from '../core/backfill-report';
 import { progressLine } from '../core/backfill-report';
 import { addDays } from '../core/dates';
@@ -103,7 +109,13 @@ async function childKinds(
   for (const child of children) {
     const report = (await client.workflow
       .getHandle(child.workflowId, child.runId)
-      .result()) as DailyRunReport;
+      .result()
+      .catch((error: unknown) => {
+        // A failed date's run attaches its report to its failure.
+        const failed = failureReport(error) as Partial<DailyRunReport> | undefined;
+        if (!failed?.stages) throw error;
+        return failed;
+      })) as DailyRunReport;
     const ran = report.stages.filter((s) => s.status === 'succeeded');
     const run: ChildRun = {
       events: child.historyLength,
@@ -133,6 +145,17 @@ function busyMs(spans: { from: number; to: number }[]): number {
     end = to;
   }
   return busy;
+}
+
+/**
+ * A backfill with failed dates (a blocking quality check on the generated data, say) still ran the
+ * rest: its figures are printed with the failed dates named. Any other failure ends the bench.
+ */
+function failedBackfillProgress(error: unknown): BackfillProgress {
+  const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== 'BackfillFailed') throw error;
+  say(`the backfill failed: ${cause.message}`);
+  return cause.details?.[0] as BackfillProgress;
 }
 
 interface YearFigures {
@@ -182,7 +205,7 @@ async function realBackfill(stack: BenchStack): Promise<YearFigures> {
   }, 10_000);
   let result: BackfillProgress;
   try {
-    result = await handle.result();
+    result = await handle.result().catch((error: unknown) => failedBackfillProgress(error));
   } finally {
     clearInterval(ticker);
   }
