@@ -382,6 +382,50 @@ describe('backfill in the time-skipping environment', () => {
     },
   );
 
+  it.each([
+    [10, [[0, 1, 2, 3]], 4],
+    [
+      2,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      2,
+    ],
+  ])(
+    'cap 1: a free slot goes to the next CDC window before a merge batch, unless %i dates (a full batch) wait: %j',
+    async (maxDatesPerMerge, batches, windowsBeforeFirstMerge) => {
+      const store = new MemoryRunState();
+      const log = new StageLog();
+      const from = maxDatesPerMerge === 10 ? '2025-12-01' : '2025-12-11';
+      const dates = dateRange(from, addDays(from, 3));
+      const report = await runWith(backfillTestActivities(store, log), (tq) =>
+        startBackfill(tq, {
+          pipeline: 'shop',
+          from: dates[0]!,
+          to: dates.at(-1)!,
+          maxConcurrent: 1,
+          maxDatesPerMerge,
+        }).then((h) => h.result()),
+      );
+      expect(report.counts).toMatchObject({ total: 4, done: 4, failed: 0 });
+      expect(log.datesOf('ingest_oltp')).toEqual(dates);
+      for (const dimension of scd2StageIds) {
+        expect(
+          log.mergeBatches.filter((b) => b.stage === dimension).map((b) => b.dates),
+          dimension,
+        ).toEqual(batches.map((batch) => batch.map((i) => dates[i]!)));
+      }
+      const firstMerge = log.calls.findIndex((c) => scd2StageIds.includes(c.stage));
+      expect(
+        log.calls
+          .slice(0, firstMerge)
+          .filter((c) => c.stage === 'ingest_oltp')
+          .map((c) => c.date),
+      ).toEqual(dates.slice(0, windowsBeforeFirstMerge));
+    },
+  );
+
   it('a failed catch-up merge names the dates of its batch, in each of those dates and in the backfill', async () => {
     const { failure, dates, runs } = await catchUp('2025-11-11', 3, async (input) => {
       await pause(5);
