@@ -9,6 +9,11 @@ export interface TestTier {
   needs: string;
   /** Part of `npm run test:fast`, the inner loop (under a minute on 2 cores). */
   fast: boolean;
+  /**
+   * Runs its files one at a time, after every other tier: its tests start a whole local stack (dev server,
+   * emulator, worker, browser) that uses both cores, and assert on how long recovery takes.
+   */
+  alone?: true;
 }
 
 export const TEST_TIERS: readonly TestTier[] = [
@@ -25,7 +30,7 @@ export const TEST_TIERS: readonly TestTier[] = [
     fast: false,
   },
   { name: 'emulator', needs: 'the local AWS emulator in process, its source simulator', fast: false },
-  { name: 'integration', needs: 'the local stack: dev server, emulator, worker', fast: false },
+  { name: 'integration', needs: 'the local stack: dev server, emulator, worker', fast: false, alone: true },
   { name: 'replay', needs: 'test/histories/ replayed against the production workflow bundle', fast: false },
   {
     name: 'python',
@@ -33,8 +38,13 @@ export const TEST_TIERS: readonly TestTier[] = [
     fast: false,
   },
   { name: 'production', needs: 'the worker image smoke test, Dockerfile, lockfile, CDK synth', fast: false },
-  { name: 'e2e', needs: 'headless Chromium (/usr/bin/chromium) on the local stack', fast: false },
-  { name: 'chaos', needs: 'the local stack under seeded faults', fast: false },
+  {
+    name: 'e2e',
+    needs: 'headless Chromium (/usr/bin/chromium) on the local stack',
+    fast: false,
+    alone: true,
+  },
+  { name: 'chaos', needs: 'the local stack under seeded faults', fast: false, alone: true },
 ];
 
 export const FAST_TIERS = TEST_TIERS.filter((tier) => tier.fast).map((tier) => tier.name);
