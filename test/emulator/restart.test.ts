@@ -24,13 +24,16 @@ import { LAKE, type TestEmulator, startTestEmulator, waitFor } from '../support/
 
 const APP = '00restartapp001';
 const TASK_ARN = dmsTaskArn('us-east-1', '123456789012', 'restart-task');
+// Every run must still be in flight when the emulator restarts, after the test's seven start calls: at a
+// load average of 7 those took longer than 900 ms and the Glue run had already ended.
+const IN_FLIGHT_MS = 3000;
 let t: TestEmulator;
 
 beforeAll(async () => {
   t = await startTestEmulator({
     s3: { buckets: [LAKE] },
-    glue: { jobs: [{ name: 'long-job', durationMs: 900 }] },
-    emrServerless: { applications: [{ id: APP, durationMs: 900 }] },
+    glue: { jobs: [{ name: 'long-job', durationMs: IN_FLIGHT_MS }] },
+    emrServerless: { applications: [{ id: APP, durationMs: IN_FLIGHT_MS }] },
     dms: {
       tasks: [
         {
@@ -40,12 +43,12 @@ beforeAll(async () => {
           tables: ['orders'],
           seed: 1,
           outputUri: `s3://${LAKE}/bronze/cdc/`,
-          durationMs: 900,
+          durationMs: IN_FLIGHT_MS,
         },
       ],
     },
     appflow: {
-      flows: [{ name: 'restart-flow', object: 'accounts', bucket: LAKE, seed: 3, durationMs: 900 }],
+      flows: [{ name: 'restart-flow', object: 'accounts', bucket: LAKE, seed: 3, durationMs: IN_FLIGHT_MS }],
     },
     redshift: { workgroups: [{ name: 'wg', databases: ['dev'] }] },
   });
@@ -91,7 +94,7 @@ describe('restart', () => {
     const flowRun = await appflow.send(
       new StartFlowCommand({ flowName: 'restart-flow', clientToken: 'flow-token' }),
     );
-    await t.emulator.admin.setDuration({ service: 'redshift-data', name: 'held', ms: 900 });
+    await t.emulator.admin.setDuration({ service: 'redshift-data', name: 'held', ms: IN_FLIGHT_MS });
     const created = await redshift.send(
       new ExecuteStatementCommand({
         WorkgroupName: 'wg',
