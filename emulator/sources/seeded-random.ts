@@ -29,9 +29,12 @@ export class SeededRandom {
     return items[this.int(0, items.length - 1)]!;
   }
 
-  /** A count with expected value `mean`: uniform in [0.5 * mean, 1.5 * mean], stochastically rounded. */
-  countAround(mean: number): number {
-    const exact = mean * (0.5 + uniformFloat64(this.rng));
+  /**
+   * A count with expected value `mean`: uniform in [(1 - spread) * mean, (1 + spread) * mean],
+   * stochastically rounded. Two draws whatever the spread.
+   */
+  countAround(mean: number, spread = 0.5): number {
+    const exact = mean * (1 - spread + 2 * spread * uniformFloat64(this.rng));
     const whole = Math.floor(exact);
     return whole + (this.chance(exact - whole) ? 1 : 0);
   }

@@ -30,6 +30,13 @@ const DAILY_RATES = {
   editAccount: 10,
 } as const;
 
+/**
+ * How far a day's order count strays from its mean (+-20 %): about the Poisson spread of 60 orders
+ * a day. A shop's volume moves slowly; the default +-50 % would make a clean day fall below half of
+ * the 7-day median a few times a year, which the shop's `orders_vs_7_day_median` gate rightly blocks.
+ */
+const ORDER_VOLUME_SPREAD = 0.2;
+
 /** What exists when the shop opens: inserted during the first half hour of the epoch day. */
 const INITIAL_POPULATION = { customers: 300, products: 60, accounts: 100 } as const;
 
@@ -71,7 +78,7 @@ export const planShopDay: DayPlanner = (ctx, plan, dayIndex) => {
   repeat(plan.countAround(DAILY_RATES.changePrice * scale), changePrice);
   repeat(plan.countAround(DAILY_RATES.recategorizeProduct * scale), recategorizeProduct);
 
-  repeat(plan.countAround(DAILY_RATES.placeOrder * scale), placeOrder);
+  repeat(plan.countAround(DAILY_RATES.placeOrder * scale, ORDER_VOLUME_SPREAD), placeOrder);
   for (const [orderId, open] of ctx.state.openOrders) {
     if (open.next.atMs < ctx.dayEndMs) ctx.enqueue(open.next.atMs, () => advanceOrder(ctx, orderId));
   }
