@@ -15,7 +15,9 @@ type AlertKind =
   /** A `warn` data-quality check did not pass (`errorClass` is the check's name). */
   | 'warn'
   /** A backfill ended with this date failed (`stage` is the date). */
-  | 'backfill-date-failed';
+  | 'backfill-date-failed'
+  /** A `warn` check did not pass in a backfill's run of this date (`stage` is the date, `errorClass` `<stage>.<check>`). */
+  | 'backfill-date-warning';
 
 export interface AlertCause {
   kind: AlertKind;
@@ -35,6 +37,11 @@ export interface SettleAlertsRequest {
   causes: AlertCause[];
   /** Stages (or dates) that ran to success in this run: their open causes are recovered. */
   healthy: string[];
+  /**
+   * Of `healthy`, the dates a backfill skipped as done before: their open failures are recovered, but
+   * their open warnings stay open, as no check ran on them again.
+   */
+  notRechecked?: string[];
   /**
    * Record no new causes and publish none, only recoveries: a backfill's daily runs leave their
    * failures to the backfill's one alert. Their causes still keep open alerts from being recovered.
@@ -96,7 +103,13 @@ export function decideAlerts(request: SettleAlertsRequest, open: OpenAlert[]): A
     else if (!request.recoveriesOnly) toAlert.push({ id, cause });
   }
   const healthy = new Set(request.healthy);
-  const toRecover = open.filter((a) => !nowIds.has(a.id) && healthy.has(a.cause.stage));
+  const notRechecked = new Set(request.notRechecked);
+  const toRecover = open.filter(
+    (a) =>
+      !nowIds.has(a.id) &&
+      healthy.has(a.cause.stage) &&
+      !(a.cause.kind === 'backfill-date-warning' && notRechecked.has(a.cause.stage)),
+  );
   return { toAlert, toRecover, alreadyOpen };
 }
 
@@ -120,13 +133,14 @@ const KIND_TEXT: Record<AlertKind, string> = {
   failed: 'failed',
   warn: 'quality warning',
   'backfill-date-failed': 'date failed in backfill',
+  'backfill-date-warning': 'quality warning in backfill',
 };
 
 /** The message announcing new causes. */
 export function alertMessage(context: AlertContext, causes: AlertCause[]): AlertMessage {
   const first = causes[0]!;
-  const what = causes.every((c) => c.kind === 'backfill-date-failed')
-    ? failedDatesText(causes.map((c) => c.stage))
+  const what = causes.every((c) => c.kind === 'backfill-date-failed' || c.kind === 'backfill-date-warning')
+    ? backfillDatesText(causes)
     : causes.length === 1
       ? `${first.stage} ${KIND_TEXT[first.kind]} (${first.errorClass})`
       : `${causes.length} problems, first ${first.stage} ${KIND_TEXT[first.kind]} (${first.errorClass})`;
@@ -152,10 +166,21 @@ export function alertMessage(context: AlertContext, causes: AlertCause[]): Alert
  * The subject of a backfill's alert names its first two failed dates (more would not fit the 100
  * characters of an SNS subject); the body lists them all.
  */
-function failedDatesText(dates: string[]): string {
-  const named = dates.slice(0, 2).join(', ');
-  const more = dates.length > 2 ? ` and ${dates.length - 2} more` : '';
-  return `${dates.length} ${dates.length === 1 ? 'date' : 'dates'} failed: ${named}${more}`;
+/** `2 dates failed: D1, D2; 1 date with warnings: D3` (each list names two dates at most). */
+function backfillDatesText(causes: AlertCause[]): string {
+  const datesOf = (kind: AlertKind) => [
+    ...new Set(causes.filter((c) => c.kind === kind).map((c) => c.stage)),
+  ];
+  const listed = (dates: string[], what: string) => {
+    if (dates.length === 0) return [];
+    const named = dates.slice(0, 2).join(', ');
+    const more = dates.length > 2 ? ` and ${dates.length - 2} more` : '';
+    return [`${dates.length} ${dates.length === 1 ? 'date' : 'dates'} ${what}: ${named}${more}`];
+  };
+  return [
+    ...listed(datesOf('backfill-date-failed'), 'failed'),
+    ...listed(datesOf('backfill-date-warning'), 'with warnings'),
+  ].join('; ');
 }
 
 /** The message saying open causes are over. */

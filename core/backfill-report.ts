@@ -27,6 +27,14 @@ export type BackfillDateStatus =
   | 'failed'
   | 'cancelled';
 
+/** A `warn` check that tripped in a date's run. */
+export interface DateWarning {
+  /** `<stage>.<check>`. */
+  check: string;
+  /** The check's outcome line: measured value and bound. */
+  message: string;
+}
+
 export interface BackfillDate {
   date: string;
   status: BackfillDateStatus;
@@ -38,6 +46,11 @@ export interface BackfillDate {
   done?: string[];
   /** Why a stage of its data phase did not succeed, kept until the date finishes. */
   problem?: string;
+  /**
+   * The `warn` checks that did not pass in its run: the backfill's one alert at its end lists them
+   * (its run sends none of its own).
+   */
+  warnings?: DateWarning[];
   /** A run of this date was already going: the backfill waited for it instead of starting another. */
   attachedTo?: string;
   /** Its run is open (started or attached, not ended): never carried over a continue-as-new. */

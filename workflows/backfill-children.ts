@@ -19,6 +19,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { dailyRunId } from '../core/activity-contracts';
 import type { BackfillActivities } from '../core/backfill-contracts';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors';
+import { warnCauses } from '../core/alerts';
+import type { DateWarning } from '../core/backfill-report';
 import type { DailyRunReport } from '../core/run-report';
 import { searchAttributeKeys } from '../core/search-attributes';
 import { HEARTBEAT_TIMEOUT } from '../core/stage-defaults';
@@ -37,6 +39,8 @@ export interface RunOutcome {
   problem?: string;
   /** Planning refused it as a first run: the date ran after the backfill read its markers. */
   refusedAsFirstRun?: boolean;
+  /** The `warn` checks its run's report says did not pass (none for a run the backfill only waited for). */
+  warnings?: DateWarning[];
 }
 
 const { waitForDailyRun } = proxyActivities<BackfillActivities>({
@@ -81,12 +85,14 @@ export async function startDateRun(
 /** How the run the backfill started ended. */
 export async function outcomeOf(handle: ChildWorkflowHandle<typeof dailyPipeline>): Promise<RunOutcome> {
   try {
-    return { done: doneStages(await handle.result()) };
+    const report = await handle.result();
+    return { done: doneStages(report), ...warningsOf(report) };
   } catch (error) {
     if (isCancellation(error)) return { done: [], cancelled: true };
     const report = failedRunReport(error);
     return {
       done: report ? doneStages(report) : [],
+      ...(report ? warningsOf(report) : {}),
       problem: describeChildFailure(error),
       ...(refusedAsFirstRun(error) ? { refusedAsFirstRun: true } : {}),
     };
@@ -113,6 +119,15 @@ export async function waitForOtherRun(
 
 function doneStages(report: DailyRunReport): string[] {
   return report.stages.filter((s) => s.status === 'succeeded' || s.status === 'skipped').map((s) => s.id);
+}
+
+function warningsOf(report: DailyRunReport): { warnings?: DateWarning[] } {
+  const warnings = report.stages.flatMap((s) =>
+    s.status === 'skipped'
+      ? []
+      : warnCauses(s.id, s.checks).map((c) => ({ check: `${s.id}.${c.errorClass}`, message: c.message })),
+  );
+  return warnings.length > 0 ? { warnings } : {};
 }
 
 /** The daily run attaches its report to its PipelineFailed failure. */

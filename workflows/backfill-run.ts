@@ -154,8 +154,8 @@ export class BackfillRun {
     const failed = this.tracker.failed;
     const final: BackfillStatus = failed.length > 0 ? 'failed' : 'succeeded';
     publish(final);
-    // One alert for the whole backfill, listing its failed dates (its runs sent none), or the
-    // recovery of the dates an earlier backfill of this range alerted.
+    // One alert for the whole backfill, listing its failed dates and the dates whose warn checks
+    // tripped (its runs sent none), or the recovery of what an earlier backfill of this range alerted.
     await sendAlerts(backfillAlertRequest(this.settings, this.state.dates));
     const progress = this.tracker.progress(final, workflowNowMs());
     if (failed.length > 0) {
@@ -380,6 +380,8 @@ export class BackfillRun {
           : { done: [], problem: describeFailure(error) };
       }
       if (outcome.attachedTo) entry.attachedTo = outcome.attachedTo;
+      if (outcome.warnings) entry.warnings = outcome.warnings;
+      else delete entry.warnings;
       if (outcome.cancelled) {
         this.tracker.cancel(
           entry,

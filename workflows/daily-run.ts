@@ -32,7 +32,7 @@ export class DailyRun {
     private readonly plan: Plan,
     lanes: BackfillLane[],
     private readonly view: DailyRunView,
-    /** A backfill sends one alert for its failed dates at its end; its runs only send recoveries. */
+    /** A backfill sends one alert for its failed and warned dates at its end; its runs only send recoveries. */
     private readonly inBackfill: boolean,
   ) {
     this.dateInLanes = new DateInLanes(lanes, view);

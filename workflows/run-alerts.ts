@@ -44,8 +44,8 @@ export async function sendAlerts(request: SettleAlertsRequest): Promise<SettleAl
 
 /**
  * What a daily run's report says for alerts: its failed stages and the `warn` checks that did not
- * pass. In a backfill (`recoveriesOnly`) its failures are left to the backfill's one alert at its
- * end; recoveries are still sent.
+ * pass. In a backfill (`recoveriesOnly`) its failures and warnings are left to the backfill's one
+ * alert at its end; recoveries are still sent.
  */
 export function dailyAlertRequest(report: DailyRunReport, recoveriesOnly: boolean): SettleAlertsRequest {
   const failed: AlertCause[] = report.stages
@@ -69,8 +69,9 @@ export function dailyAlertRequest(report: DailyRunReport, recoveriesOnly: boolea
 
 /**
  * What a backfill that ran to its end says for alerts: one cause per failed date (its reason as the
- * message), published together as one message; its succeeded and skipped dates recover the causes a
- * previous backfill of the same range left open. Its daily runs sent no failure alerts of their own.
+ * message) and one per `warn` check that tripped in a date's run, published together as one message;
+ * its succeeded and skipped dates recover the causes a previous backfill of the same range left open,
+ * but a warning only when the date ran again without it. Its daily runs sent no alerts of their own.
  */
 export function backfillAlertRequest(
   settings: Pick<BackfillSettings, 'pipeline' | 'from' | 'to'>,
@@ -79,14 +80,25 @@ export function backfillAlertRequest(
   return {
     pipeline: settings.pipeline,
     scope: `backfill/${settings.from}..${settings.to}`,
-    causes: dates
-      .filter((d) => d.status === 'failed')
-      .map((d) => ({
-        kind: 'backfill-date-failed' as const,
-        stage: d.date,
-        errorClass: BACKFILL_DATE_FAILED,
-        message: d.reason ?? 'failed',
-      })),
+    causes: [
+      ...dates
+        .filter((d) => d.status === 'failed')
+        .map((d) => ({
+          kind: 'backfill-date-failed' as const,
+          stage: d.date,
+          errorClass: BACKFILL_DATE_FAILED,
+          message: d.reason ?? 'failed',
+        })),
+      ...dates.flatMap((d) =>
+        (d.warnings ?? []).map((w) => ({
+          kind: 'backfill-date-warning' as const,
+          stage: d.date,
+          errorClass: w.check,
+          message: w.message,
+        })),
+      ),
+    ],
     healthy: dates.filter((d) => d.status === 'succeeded' || d.status === 'skipped').map((d) => d.date),
+    notRechecked: dates.filter((d) => d.status === 'skipped').map((d) => d.date),
   };
 }

@@ -98,4 +98,42 @@ describe('decideAlerts', () => {
     );
     expect(message.body).toContain('- 2026-11-07: date failed in backfill\n  error class: DateFailed');
   });
+
+  it("lists a backfill's warned dates beside its failed ones; a date skipped as done keeps its warning open", () => {
+    const warning = { check: 'silver_orders.orders_keep_flowing', message: 'measured 0' };
+    const dates: BackfillDate[] = [
+      { date: '2026-11-01', status: 'failed', rerun: false, reason: 'fact_orders failed' },
+      { date: '2026-11-02', status: 'succeeded', rerun: false, warnings: [warning] },
+      { date: '2026-11-03', status: 'failed', rerun: false, warnings: [warning] },
+    ];
+    const request = backfillAlertRequest({ pipeline: 'shop', from: '2026-11-01', to: '2026-11-03' }, dates);
+    expect(request.causes.map((c) => `${c.kind} ${c.stage} ${c.errorClass}`)).toEqual([
+      'backfill-date-failed 2026-11-01 DateFailed',
+      'backfill-date-failed 2026-11-03 DateFailed',
+      'backfill-date-warning 2026-11-02 silver_orders.orders_keep_flowing',
+      'backfill-date-warning 2026-11-03 silver_orders.orders_keep_flowing',
+    ]);
+    const message = alertMessage(
+      { pipeline: 'shop', scope: request.scope, environment: 'prod' },
+      request.causes,
+    );
+    expect(message.body.split('\n')[0]).toBe(
+      'medallion shop backfill/2026-11-01..2026-11-03 in prod: 2 dates failed: 2026-11-01, 2026-11-03; 2 dates with warnings: 2026-11-02, 2026-11-03',
+    );
+    expect(message.subject).toMatch(
+      /^medallion shop backfill\/2026-11-01\.\.2026-11-03: 2 dates failed: .*\.\.\.$/,
+    );
+
+    const warned = open(request.causes[2]!);
+    const dateFailed = open(request.causes[0]!);
+    const skippedLater = backfillAlertRequest({ pipeline: 'shop', from: '2026-11-01', to: '2026-11-03' }, [
+      { date: '2026-11-01', status: 'skipped', rerun: true },
+      { date: '2026-11-02', status: 'skipped', rerun: true },
+    ]);
+    expect(decideAlerts(skippedLater, [warned, dateFailed]).toRecover).toEqual([dateFailed]);
+    const ranAgain = backfillAlertRequest({ pipeline: 'shop', from: '2026-11-01', to: '2026-11-03' }, [
+      { date: '2026-11-02', status: 'succeeded', rerun: true },
+    ]);
+    expect(decideAlerts(ranAgain, [warned]).toRecover).toEqual([warned]);
+  });
 });

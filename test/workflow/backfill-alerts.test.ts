@@ -2,7 +2,8 @@
  * A backfill's alert, on the time-skipping server: the real backfill, planning and alert activities
  * (alert log in memory, SNS mocked), the stage activities mocked. A backfill that ends with failed
  * dates publishes ONE message listing them; its dates' runs publish none; a later backfill of the same
- * range that gets them done publishes one "recovered" message.
+ * range that gets them done publishes one "recovered" message. A `warn` check that trips in a date's run
+ * reaches the operator the same way: listed in the backfill's one message.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ApplicationFailure } from '@temporalio/common';
@@ -13,7 +14,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAlertActivities } from '../../activities/alerts';
 import type { SettleAlertsRequest } from '../../core/alerts';
 import type { BackfillInput } from '../../core/backfill-contracts';
-import type { StageInput } from '../../core/stage-io';
+import type { CheckOutcome } from '../../core/check-outcome';
+import type { StageInput, StageResult } from '../../core/stage-io';
 import { backfill } from '../../workflows/backfill';
 import { timeSkippingEnv } from '../../local/temporal-servers';
 import { productionWorkflowBundle } from '../../local/workflow-bundle-cache';
@@ -47,6 +49,7 @@ async function runBackfill(
   alerts: MemoryAlertLog,
   requests: SettleAlertsRequest[],
   behaviour: (input: StageInput) => Promise<void>,
+  checksOf: (input: StageInput) => CheckOutcome[] = () => [],
 ): Promise<string> {
   const { settleAlerts } = createAlertActivities({
     sns,
@@ -54,12 +57,19 @@ async function runBackfill(
     settings: { topicArn: TOPIC, environment: 'test', temporalUiUrl: 'http://127.0.0.1:8233' },
   });
   const taskQueue = `backfill-alerts-${++counter}`;
+  const harness = backfillTestActivities(store, new StageLog(), { behaviour });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await productionWorkflowBundle(),
     activities: {
-      ...backfillTestActivities(store, new StageLog(), { behaviour }),
+      ...harness,
+      // The Glue stages report the check outcomes `checksOf` gives them.
+      runGlueStage: async (input: Parameters<typeof harness.runGlueStage>[0]): Promise<StageResult> => {
+        const result = await harness.runGlueStage(input);
+        const checks = checksOf(input);
+        return checks.length > 0 ? { ...result, checks } : result;
+      },
       settleAlerts: (request: SettleAlertsRequest) => {
         requests.push(request);
         return settleAlerts(request);
@@ -136,5 +146,70 @@ it('a backfill with failed dates alerts ONCE at its end, listing them; its runs 
   const all = published();
   expect(all.map(eventOf)).toEqual(['alert', 'recovered']);
   expect(all[1]!.Subject).toBe('medallion shop backfill/2025-10-01..2025-10-04: 2 problems recovered');
+  expect(alerts.alerts.size).toBe(0);
+});
+
+it('a warn check that trips in a backfill reaches the operator ONCE, in the backfill message; a clean backfill recovers it', async () => {
+  snsMock.reset();
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+  const range: BackfillInput = { pipeline: 'shop', from: '2025-11-01', to: '2025-11-03', maxConcurrent: 2 };
+  const warnedDate = '2025-11-02';
+  let stalled = true;
+  const stall: CheckOutcome = {
+    check: 'orders_keep_flowing',
+    stageId: 'silver_orders',
+    severity: 'warn',
+    passed: false,
+    measured: 0,
+    bound: ">= 1 row changed within 6h of the day's end",
+    message: 'silver_orders.orders_keep_flowing (freshness, warn) warning: measured 0',
+  };
+  const checksOf = (input: StageInput) =>
+    stalled && input.identity.stageId === 'silver_orders' && input.identity.logicalDate === warnedDate
+      ? [stall]
+      : [];
+  const behaviour = () => pause(5);
+  const store = new MemoryRunState();
+  const alerts = new MemoryAlertLog();
+  const requests: SettleAlertsRequest[] = [];
+
+  expect(await runBackfill(range, store, alerts, requests, behaviour, checksOf)).toBe('succeeded');
+  const first = published();
+  expect(first).toHaveLength(1);
+  expect(eventOf(first[0]!)).toBe('alert');
+  expect(first[0]!.Subject).toBe(
+    'medallion shop backfill/2025-11-01..2025-11-03: 1 date with warnings: 2025-11-02',
+  );
+  expect(first[0]!.Message).toContain(
+    '- 2025-11-02: quality warning in backfill\n  error class: silver_orders.orders_keep_flowing\n  message: silver_orders.orders_keep_flowing (freshness, warn) warning: measured 0',
+  );
+  // The date's run carried the warning but, in a backfill, published nothing itself.
+  const dayRequest = requests.find((r) => r.scope === warnedDate)!;
+  expect(dayRequest.recoveriesOnly).toBe(true);
+  expect(dayRequest.causes.map((c) => `${c.kind} ${c.stage} ${c.errorClass}`)).toEqual([
+    'warn silver_orders orders_keep_flowing',
+  ]);
+  expect([...alerts.alerts.keys()]).toEqual([
+    'shop/backfill/2025-11-01..2025-11-03/backfill-date-warning.2025-11-02.silver_orders-orders_keep_flowing',
+  ]);
+
+  // The same range again skips its done dates: no check ran again, so the warning stays open.
+  expect(await runBackfill(range, store, alerts, requests, behaviour, checksOf)).toBe('succeeded');
+  expect(published()).toHaveLength(1);
+  expect(alerts.alerts.size).toBe(1);
+
+  // Every date run again, still warning: the open alert is not published a second time.
+  const again: BackfillInput = { ...range, only: 'all' };
+  expect(await runBackfill(again, store, alerts, requests, behaviour, checksOf)).toBe('succeeded');
+  expect(published()).toHaveLength(1);
+
+  stalled = false;
+  expect(await runBackfill(again, store, alerts, requests, behaviour, checksOf)).toBe('succeeded');
+  const all = published();
+  expect(all.map(eventOf)).toEqual(['alert', 'recovered']);
+  expect(all[1]!.Subject).toMatch(/^medallion shop backfill\/2025-11-01\.\.2025-11-03: 2025-11-02 recovered/);
+  expect(all[1]!.Message).toContain(
+    '- 2025-11-02: quality warning in backfill (silver_orders.orders_keep_flowing) alerted',
+  );
   expect(alerts.alerts.size).toBe(0);
 });
