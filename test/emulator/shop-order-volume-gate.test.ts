@@ -17,11 +17,12 @@ import { loadOrCreateWorld, worldEpoch } from '../../local/local-state';
 import { shopChecks } from '../../pipelines/shop/checks';
 import { shopPipeline } from '../../pipelines/shop';
 
-const ZONE = shopPipeline.timeZone!;
+const ZONE = shopPipeline.timeZone;
 const gate = qualityCheckSchema.parse(
   shopChecks.fact_orders.find((check) => check.name === 'orders_vs_7_day_median'),
 );
-if (gate.kind !== 'rowCount' || !gate.trailing) throw new Error('orders_vs_7_day_median is a trailing rowCount');
+if (gate.kind !== 'rowCount' || !gate.trailing)
+  throw new Error('orders_vs_7_day_median is a trailing rowCount');
 const trailingDays = gate.trailing.days;
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'medallion-volume-'));
