@@ -2,7 +2,8 @@
  * What a backfill and the one daily run it starts per date tell each other (as signals), so that two
  * things go in date order across dates while each date is a single run:
  * - the ingest lane: a date's run is started when its turn to run CDC windows (DMS stages) comes,
- *   and tells the backfill when its windows are over, so the next date's run may start;
+ *   runs those windows alone, and tells the backfill when they are over, so the next date's run may
+ *   start; it then waits until the backfill gives it one of its `maxConcurrent` data slots;
  * - the dimension lane: a date's run does its data phase, then tells the backfill its SCD2 merges
  *   are ready and waits; the backfill merges ready dates oldest first (consecutive dates in one
  *   transaction per dimension) and tells each run how its merges went. Types only.

@@ -8,7 +8,8 @@ import { detailsPanel, panelText } from './details-panel';
 /**
  * A date's state in the backfill. Each date runs as one daily run (`<pipeline>/<date>`):
  * queued: its run not started; ingesting: its run is in the ingest lane (its CDC windows run, one
- * date at a time, oldest first); data-phase: its run does its data stages; attached: a run of the date
+ * date at a time, oldest first); awaiting-slot: its windows are over and its run waits for one of the
+ * `maxConcurrent` data slots; data-phase: its run does its data stages; attached: a run of the date
  * that the backfill did not start is going, and the backfill waits for it; awaiting-merge: its data
  * phase is over and its SCD2 merges wait for the dimension lane; merging: the lane merges it now;
  * finishing: the lane is through with it and its run finishes (stages downstream of the merges).
@@ -18,6 +19,7 @@ export type BackfillDateStatus =
   | 'skipped'
   | 'queued'
   | 'ingesting'
+  | 'awaiting-slot'
   | 'data-phase'
   | 'attached'
   | 'awaiting-merge'
@@ -170,8 +172,8 @@ export function countDates(dates: readonly BackfillDate[]): BackfillCounts {
 }
 
 /**
- * Time left: the data phases of queued dates share the concurrency cap while their CDC windows run one
- * date at a time beside them; the dimension lane merges every date not through it yet, at its
+ * Time left: the data phases of queued dates and of dates in or after their CDC windows share the
+ * concurrency cap while the windows run one date at a time beside them; the dimension lane merges every date not through it yet, at its
  * average time per date merged.
  */
 export function estimateRemainingMs(
@@ -187,9 +189,18 @@ export function estimateRemainingMs(
   const count = (...statuses: BackfillDateStatus[]) =>
     dates.filter((d) => statuses.includes(d.status)).length;
   const queued = count('queued');
-  const beforeLane = count('queued', 'ingesting', 'data-phase', 'attached', 'awaiting-merge', 'merging');
-  const running = count('ingesting', 'data-phase', 'attached');
-  const dataPart = ((queued + running / 2) * averageData) / maxConcurrent;
+  const beforeLane = count(
+    'queued',
+    'ingesting',
+    'awaiting-slot',
+    'data-phase',
+    'attached',
+    'awaiting-merge',
+    'merging',
+  );
+  const running = count('data-phase', 'attached');
+  const dataPart =
+    ((queued + count('ingesting', 'awaiting-slot') + running / 2) * averageData) / maxConcurrent;
   const ingestPart = queued * averageIngest;
   return Math.round(Math.max(dataPart, ingestPart) + beforeLane * averageMerge);
 }
@@ -205,7 +216,12 @@ function duration(ms: number): string {
 export function progressLine(progress: BackfillProgress, width = 24): string {
   const { counts } = progress;
   const finished = counts.done + counts.failed + counts.skipped + counts.cancelled;
-  const waiting = counts.awaitingMerge > 0 ? [`${counts.awaitingMerge} awaiting merge`] : [];
+  // Among the running dates: those whose windows are over, waiting for a data slot.
+  const awaitingSlot = progress.dates.filter((d) => d.status === 'awaiting-slot').length;
+  const waiting = [
+    ...(awaitingSlot > 0 ? [`${awaitingSlot} awaiting a data slot`] : []),
+    ...(counts.awaitingMerge > 0 ? [`${counts.awaitingMerge} awaiting merge`] : []),
+  ];
   const filled = counts.total === 0 ? width : Math.round((finished / counts.total) * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
   const parts = [
@@ -230,6 +246,7 @@ const DATE_ICON: Record<BackfillDateStatus, string> = {
   skipped: '⏭️',
   queued: '⏳',
   ingesting: '▶️',
+  'awaiting-slot': '⏸️',
   'data-phase': '▶️',
   attached: '▶️',
   'awaiting-merge': '⏸️',

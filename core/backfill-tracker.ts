@@ -20,8 +20,11 @@ import { type MergePlan, orderedIngestStageIds, planMerges, unmergedDimensions }
 const FINISHED = new Set<BackfillDateStatus>(['skipped', 'succeeded', 'failed', 'cancelled']);
 /** Through the dimension lane: the lane's head is the oldest date not in these. */
 const THROUGH_DIMENSION_LANE = new Set<BackfillDateStatus>([...FINISHED, 'finishing']);
-/** Dates whose run takes a place under the concurrency cap: the stages that run in parallel. */
-const IN_DATA_WORK = new Set<BackfillDateStatus>(['ingesting', 'data-phase', 'attached']);
+/**
+ * Dates whose run takes one of the `maxConcurrent` data slots: their Glue, EMR, AppFlow and Redshift
+ * stages run. A date in the ingest lane takes none: the lane runs one window at a time anyway.
+ */
+const IN_DATA_WORK = new Set<BackfillDateStatus>(['data-phase', 'attached']);
 
 export function initialBackfillState(
   description: BackfillDescription,
@@ -68,7 +71,7 @@ export class BackfillTracker {
     this.ingestLaneStages = orderedIngestStageIds(state.stages);
   }
 
-  /** Dates taking a place under the cap: in the ingest lane, in their data phase, or waited for. */
+  /** Dates taking a data slot: in their data phase, or waited for. */
   get inDataWork(): number {
     return this.state.dates.filter((d) => IN_DATA_WORK.has(d.status)).length;
   }
@@ -91,9 +94,14 @@ export class BackfillTracker {
     return this.ingestLaneStages.some((id) => !done.has(id));
   }
 
-  /** The oldest queued date whose CDC windows are still to run, unless a date is in the ingest lane now. */
+  /**
+   * The oldest queued date whose CDC windows are still to run, unless a date is in the ingest lane now
+   * or `maxConcurrent` dates wait for a data slot after their windows (so windows run at most that
+   * far ahead of the data phases, and a year's dates do not pile up with runs open).
+   */
   ingestLaneHead(): BackfillDate | undefined {
     if (this.state.dates.some((d) => d.status === 'ingesting')) return undefined;
+    if (this.awaitingSlot().length >= this.settings.maxConcurrent) return undefined;
     return this.state.dates.find((d) => d.status === 'queued' && this.needsIngest(d));
   }
 
@@ -118,6 +126,17 @@ export class BackfillTracker {
     entry.problem = problem;
   }
 
+  /** Dates whose windows are over and whose runs wait for a data slot, oldest first. */
+  awaitingSlot(): BackfillDate[] {
+    return this.state.dates.filter((d) => d.status === 'awaiting-slot');
+  }
+
+  /** The date got a data slot: its run goes on with its data phase, timed from now. */
+  slotGranted(entry: BackfillDate, nowMs: number): void {
+    entry.status = 'data-phase';
+    entry.startedMs = nowMs;
+  }
+
   /** The next queued date whose CDC windows are done, in the requested order (`oldestFirst` overrides it). */
   nextDataPhase(oldestFirst = false): BackfillDate | undefined {
     return processingOrder(
@@ -126,7 +145,7 @@ export class BackfillTracker {
     )[0];
   }
 
-  /** Its run started: in the ingest lane when its windows are to run, else straight in its data phase. */
+  /** Its run started: in the ingest lane when its windows are to run, else straight in its data phase (with a slot). */
   started(entry: BackfillDate, nowMs: number): void {
     entry.status = this.needsIngest(entry) ? 'ingesting' : 'data-phase';
     entry.open = true;
@@ -139,13 +158,16 @@ export class BackfillTracker {
     entry.attachedTo = to;
   }
 
-  /** The date's CDC windows are over: it goes on with its data phase; windows not done stop later dates'. */
+  /**
+   * The date's CDC windows are over: its run waits for a data slot before its data phase; windows not
+   * done stop later dates'.
+   */
   ingestLaneDone(entry: BackfillDate, done: readonly string[], nowMs: number, problem?: string): void {
     if (entry.status !== 'ingesting') return;
     this.addDone(entry, done);
     this.state.timing.ingestRuns++;
     this.state.timing.ingestMs += nowMs - (entry.startedMs ?? nowMs);
-    entry.status = 'data-phase';
+    entry.status = 'awaiting-slot';
     if (this.needsIngest(entry)) {
       this.markBrokenWindows(entry);
       if (problem) entry.problem = problem;
@@ -155,7 +177,7 @@ export class BackfillTracker {
   /** The date's data phase is over: it waits for the dimension lane (its run waits too when `open`). */
   dataPhaseDone(entry: BackfillDate, done: readonly string[], nowMs: number, problem?: string): void {
     if (entry.status === 'ingesting') this.ingestLaneDone(entry, done, nowMs, problem);
-    if (entry.status !== 'data-phase' && entry.status !== 'attached') return;
+    if (!['awaiting-slot', 'data-phase', 'attached'].includes(entry.status)) return;
     this.addDone(entry, done);
     if (problem) entry.problem = problem;
     if (entry.startedMs !== undefined) {
@@ -170,6 +192,7 @@ export class BackfillTracker {
     entry.open = false;
     switch (entry.status) {
       case 'ingesting':
+      case 'awaiting-slot':
       case 'data-phase':
       case 'attached':
         this.dataPhaseDone(entry, done, nowMs, problem);

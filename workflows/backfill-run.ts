@@ -40,7 +40,12 @@ import { cancelBackfillSignal, pauseBackfillSignal, resumeBackfillSignal } from 
 import { runMergeBatch } from './dimension-lane-batch';
 import { describeFailure } from './failure-text';
 import { backfillAlertRequest, sendAlerts } from './run-alerts';
-import { dataPhaseDoneSignal, dimensionLaneTurnSignal, ingestLaneDoneSignal } from './lane-signals';
+import {
+  dataPhaseDoneSignal,
+  dataSlotSignal,
+  dimensionLaneTurnSignal,
+  ingestLaneDoneSignal,
+} from './lane-signals';
 
 /** The signature of `backfill` (workflows/backfill.ts), which a continue-as-new starts again. */
 type BackfillWorkflow = (input: BackfillInput, carried?: BackfillState) => Promise<BackfillProgress>;
@@ -102,11 +107,13 @@ export class BackfillRun {
     setHandler(ingestLaneDoneSignal, ({ date, done, problem }) => {
       const entry = this.openRun(date);
       if (entry) this.tracker.ingestLaneDone(entry, done, workflowNowMs(), problem);
+      // A run the lane is not waiting for (a repeated signal, a reset run) must not wait for a slot.
+      if (entry?.status !== 'awaiting-slot') this.grantSlotSignal(date);
       wake();
     });
     setHandler(dataPhaseDoneSignal, ({ date, done, problem, merges }) => {
       const entry = this.openRun(date);
-      if (entry && ['ingesting', 'data-phase', 'awaiting-merge'].includes(entry.status)) {
+      if (entry && ['ingesting', 'awaiting-slot', 'data-phase', 'awaiting-merge'].includes(entry.status)) {
         this.tracker.dataPhaseDone(entry, done, workflowNowMs(), problem);
         this.mergeRequests.set(date, merges);
       } else if (entry?.status !== 'merging') {
@@ -194,7 +201,7 @@ export class BackfillRun {
     return this.tracker.openRuns.length + (this.mergeBatchRunning ? 1 : 0);
   }
 
-  /** A place under the cap: dates in the ingest lane or their data phase, and a merge batch, take one each. */
+  /** A data slot under the cap: dates in their data phase, and a merge batch, take one each. */
   private slotFree(): boolean {
     return (
       !this.state.paused &&
@@ -212,20 +219,36 @@ export class BackfillRun {
   }
 
   /**
-   * Up to the cap, runs of dates whose CDC windows are done and the next date of the ingest lane;
-   * then the dimension lane, with a slot left over. The ingest lane goes first because its CDC
-   * windows are the longest serial chain of a backfill: a slot a merge batch took while the next
-   * window waited delays every later date, whereas merges that wait catch up in one larger batch
-   * (a date waiting for its merges holds no slot). A full batch (`maxDatesPerMerge` dates ready)
-   * goes before the ingest lane: waiting would not make it larger, and merges never fall further
-   * behind than one batch (with `maxDatesPerMerge` 1 the dimension lane always goes first). With a
-   * cap of 1 a date's data phase ends before the next date's windows start; with more, the ingest
-   * lane runs beside data phases.
+   * The ingest lane needs no data slot: its CDC windows, the longest serial chain of a backfill, go
+   * one after the other as long as at most `maxConcurrent` dates wait for a slot after theirs. The
+   * data slots go to those dates (oldest first), then to dates whose windows ran before; the
+   * dimension lane takes a slot left over. Dates waiting for a slot go before a merge batch because
+   * while they wait the ingest lane stops at its bound, whereas merges that wait catch up in one
+   * larger batch (a date waiting for its merges holds no slot). A full batch (`maxDatesPerMerge`
+   * dates ready) goes first: waiting would not make it larger, and merges never fall further behind
+   * than one batch (with `maxDatesPerMerge` 1 the dimension lane always goes first).
    */
   private launch(): void {
     this.advanceDimensionLane({ fullBatchOnly: true });
-    while (this.slotFree() && (this.startDataPhase() || this.advanceIngestLane()));
+    while (this.slotFree() && (this.grantDataSlot() || this.startDataPhase()));
+    while (!this.state.paused && !this.cancelRequested && this.advanceIngestLane());
     this.advanceDimensionLane({ fullBatchOnly: false });
+  }
+
+  /** Gives the oldest date waiting after its CDC windows a data slot: its run goes on. */
+  private grantDataSlot(): boolean {
+    const entry = this.tracker.awaitingSlot()[0];
+    if (!entry) return false;
+    this.tracker.slotGranted(entry, workflowNowMs());
+    this.grantSlotSignal(entry.date);
+    return true;
+  }
+
+  /** By workflow id alone, as the dimension lane's turn. */
+  private grantSlotSignal(date: string): void {
+    getExternalWorkflowHandle(dailyRunId(this.settings.pipeline, date))
+      .signal(dataSlotSignal)
+      .catch(() => undefined);
   }
 
   private startDataPhase(): boolean {

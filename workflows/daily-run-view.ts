@@ -129,6 +129,27 @@ export class DailyRunView {
     this.publish();
   }
 
+  /** The stages after a backfill date's CDC windows wait for one of the backfill's data slots. */
+  awaitingDataSlot(ids: readonly string[], backfill: string | undefined): void {
+    const waitingFor = `a data slot of ${backfill ?? 'the backfill'}: at most its maxConcurrent dates run their data phase at once`;
+    for (const id of ids) {
+      const stage = this.stage(id);
+      if (stage.status !== 'pending') continue;
+      Object.assign(stage, { status: 'waiting', details: { ...stage.details, waitingFor } });
+    }
+    this.publish();
+  }
+
+  dataSlotOver(ids: readonly string[]): void {
+    for (const id of ids) {
+      const stage = this.stage(id);
+      if (stage.status !== 'waiting') continue;
+      stage.status = 'pending';
+      if (stage.details) delete stage.details.waitingFor;
+    }
+    this.publish();
+  }
+
   dimensionLaneOver(): void {
     this.report.status = 'running';
     for (const stage of this.report.stages) {

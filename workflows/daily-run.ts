@@ -3,7 +3,7 @@
  * settles. A cancellation stops the walk it came in; the run keeps it, every later step does nothing,
  * and `finish` rethrows it once the view has recorded the cancelled stages.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { isCancellation, workflowInfo } from '@temporalio/workflow';
 import { deferredStageIds } from '../core/backfill-stages';
 import type { BackfillLane } from '../core/backfill-lanes';
 import type { Plan, PlannedStage } from '../core/plan';
@@ -46,11 +46,29 @@ export class DailyRun {
     this.dag = dagCallbacks(view, this.attempts, () => this.dateInLanes.stageSettled());
   }
 
-  /** The stages that need nothing from the dimension lane (all of them outside a backfill). */
+  /**
+   * The stages that need nothing from the dimension lane (all of them outside a backfill). In a
+   * backfill's ingest lane the CDC windows run first, alone, and the rest waits for a data slot.
+   */
   async walkDataPhase(): Promise<void> {
     const dataPhase = this.runnable.filter((s) => !this.afterMerges.includes(s));
     this.dateInLanes.watchIngest(dataPhase);
-    await this.walk(dataPhase);
+    const windows = this.dateInLanes.beforeDataSlot(dataPhase);
+    if (windows.length === 0) {
+      await this.walk(dataPhase);
+      return;
+    }
+    const earlier = await this.walk(windows);
+    const rest = dataPhase.filter((s) => !windows.includes(s));
+    if (this.cancellation !== undefined) return;
+    try {
+      await this.dateInLanes.dataSlot(rest);
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      this.cancellation = error;
+      return;
+    }
+    await this.walk(rest, earlier);
   }
 
   /** The merges, through the backfill's dimension lane, then the stages downstream of them. */
@@ -104,9 +122,15 @@ export class DailyRun {
     return this.view.finish();
   }
 
-  private async walk(stages: PlannedStage[]): Promise<void> {
-    if (this.cancellation !== undefined) return;
-    this.noteCancellation(await runDag(dagOf(stages), this.plan.maxConcurrentStages, this.dag));
+  /** Walks these stages; `earlier` holds how stages they depend on ended in an earlier walk. */
+  private async walk(
+    stages: PlannedStage[],
+    earlier?: DagResult['outcomes'],
+  ): Promise<DagResult['outcomes']> {
+    if (this.cancellation !== undefined) return new Map();
+    const result = await runDag(dagOf(stages, earlier), this.plan.maxConcurrentStages, this.dag, earlier);
+    this.noteCancellation(result);
+    return result.outcomes;
   }
 
   private noteCancellation(result: DagResult): void {
@@ -135,8 +159,11 @@ function dagCallbacks(
   };
 }
 
-/** The stages to walk, with dependencies on stages outside them dropped (done, deferred or not asked for). */
-function dagOf(stages: PlannedStage[]): PlannedStage[] {
-  const ids = new Set(stages.map((s) => s.id));
+/**
+ * The stages to walk, with dependencies on stages outside them dropped (done, deferred or not asked
+ * for), except those an earlier walk settled: their outcomes decide.
+ */
+function dagOf(stages: PlannedStage[], earlier?: ReadonlyMap<string, unknown>): PlannedStage[] {
+  const ids = new Set([...stages.map((s) => s.id), ...(earlier?.keys() ?? [])]);
   return stages.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => ids.has(d)) }));
 }

@@ -1,7 +1,7 @@
 /**
  * A daily run's side of the backfill lanes (core/backfill-lanes.ts): it tells the backfill that
- * started it when its CDC windows are over and when its data phase is over, and waits for the
- * dimension lane's turn for its SCD2 merges. A run whose backfill is gone (ended, or the run was
+ * started it when its CDC windows are over and when its data phase is over, waits for a data slot
+ * between the two, and waits for the dimension lane's turn for its SCD2 merges. A run whose backfill is gone (ended, or the run was
  * started or reset without one) waits for nothing: it merges by itself.
  */
 import {
@@ -15,19 +15,69 @@ import {
 import type { BackfillLane, DimensionLaneTurn } from '../core/backfill-lanes';
 import type { PlannedStage } from '../core/plan';
 import type { DailyRunView } from './daily-run-view';
-import { dataPhaseDoneSignal, dimensionLaneTurnSignal, ingestLaneDoneSignal } from './lane-signals';
+import {
+  dataPhaseDoneSignal,
+  dataSlotSignal,
+  dimensionLaneTurnSignal,
+  ingestLaneDoneSignal,
+} from './lane-signals';
 
 const SETTLED = new Set(['succeeded', 'skipped', 'failed', 'blocked', 'cancelled']);
 
 export class DateInLanes {
   private turn: DimensionLaneTurn | undefined;
   private ingestStages: string[] | undefined;
+  /** Whether the backfill heard that the windows are over (then it sends the data slot). */
+  private ingestTold: Promise<boolean> = Promise.resolve(false);
+  private slotGranted = false;
 
   constructor(
     private readonly lanes: readonly BackfillLane[],
     private readonly view: DailyRunView,
   ) {
     if (this.defersMerges) setHandler(dimensionLaneTurnSignal, (turn) => void (this.turn = turn));
+    if (this.inIngestLane) setHandler(dataSlotSignal, () => void (this.slotGranted = true));
+  }
+
+  private get inIngestLane(): boolean {
+    return this.lanes.includes('ingest');
+  }
+
+  /**
+   * What runs before the data slot: the CDC windows among these stages and what they depend on
+   * (nothing, outside a backfill's ingest lane). The rest of the data phase waits for the slot.
+   */
+  beforeDataSlot(toRun: readonly PlannedStage[]): PlannedStage[] {
+    if (!this.inIngestLane) return [];
+    const needed = new Set(toRun.filter((s) => s.kind === 'dms').map((s) => s.id));
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const stage of toRun) {
+        if (!needed.has(stage.id)) continue;
+        for (const dep of stage.dependsOn) {
+          if (needed.has(dep)) continue;
+          needed.add(dep);
+          grew = true;
+        }
+      }
+    }
+    return toRun.filter((s) => needed.has(s.id));
+  }
+
+  /**
+   * After the windows: waits until the backfill gives the run a data slot (these stages show what
+   * they wait for meanwhile). Returns at once outside the ingest lane or when the backfill is gone.
+   */
+  async dataSlot(waiting: readonly PlannedStage[]): Promise<void> {
+    if (!this.inIngestLane || !(await this.ingestTold)) return;
+    if (this.slotGranted) return;
+    const ids = waiting.map((s) => s.id);
+    this.view.awaitingDataSlot(ids, workflowInfo().parent?.workflowId);
+    try {
+      await condition(() => this.slotGranted);
+    } finally {
+      this.view.dataSlotOver(ids);
+    }
   }
 
   /** Its SCD2 merges (and what depends on them) wait for the backfill's dimension lane. */
@@ -37,7 +87,7 @@ export class DateInLanes {
 
   /** The data phase starts with these stages: once its CDC windows among them are over, the backfill hears. */
   watchIngest(toRun: readonly PlannedStage[]): void {
-    if (!this.lanes.includes('ingest')) return;
+    if (!this.inIngestLane) return;
     this.ingestStages = toRun.filter((s) => s.kind === 'dms').map((s) => s.id);
     this.stageSettled();
   }
@@ -48,11 +98,11 @@ export class DateInLanes {
     if (!windows || windows.some((id) => !SETTLED.has(this.view.stage(id).status))) return;
     this.ingestStages = undefined;
     const failed = windows.filter((id) => this.view.stage(id).status !== 'succeeded');
-    this.tellBackfill(ingestLaneDoneSignal, {
+    this.ingestTold = this.tellBackfill(ingestLaneDoneSignal, {
       date: this.view.report.logicalDate,
       done: this.view.doneStageIds(),
       ...(failed.length > 0 ? { problem: this.view.problemOf(failed) } : {}),
-    }).catch(() => undefined);
+    }).catch(() => false);
   }
 
   /**

@@ -24,12 +24,14 @@ export interface DagResult {
   cancellation?: unknown;
 }
 
+/** `settled`: how nodes the walk does not run, and some of its nodes depend on, ended before. */
 export async function runDag<N extends DagNode>(
   nodes: N[],
   maxConcurrent: number,
   callbacks: DagCallbacks<N>,
+  settled?: ReadonlyMap<string, NodeOutcome>,
 ): Promise<DagResult> {
-  const outcomes = new Map<string, NodeOutcome>();
+  const outcomes = new Map<string, NodeOutcome>(settled);
   const running = new Map<string, Promise<string>>();
   const pending = [...nodes];
   let cancellation: unknown;

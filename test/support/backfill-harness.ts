@@ -29,8 +29,8 @@ export interface StageCall {
 export class StageLog {
   readonly calls: StageCall[] = [];
   /**
-   * Most dates with a stage running at the same moment, a catch-up merge of several dates counting
-   * once: bounded by the backfill's cap.
+   * Most dates with a stage other than a CDC window running at the same moment, a catch-up merge of
+   * several dates counting once: bounded by the backfill's cap (windows take no data slot).
    */
   peakDates = 0;
   /** Most merge transactions of one SCD2 stage (one dimension) running at the same moment. */
@@ -65,7 +65,9 @@ export class StageLog {
     this.calls.push(call);
     const running = this.calls.filter((c) => !c.ended);
     const units = new Set(
-      running.map((c) => (c.transaction !== undefined ? `merge ${c.transaction}` : c.date)),
+      running
+        .filter((c) => !cdcStageIds.includes(c.stage))
+        .map((c) => (c.transaction !== undefined ? `merge ${c.transaction}` : c.date)),
     );
     this.peakDates = Math.max(this.peakDates, units.size);
     if (cdcStageIds.includes(stage)) {

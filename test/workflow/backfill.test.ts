@@ -393,8 +393,8 @@ describe('backfill in the time-skipping environment', () => {
       2,
     ],
   ])(
-    'cap 1: a free slot goes to the next CDC window before a merge batch, unless %i dates (a full batch) wait: %j',
-    async (maxDatesPerMerge, batches, windowsBeforeFirstMerge) => {
+    "cap 1: the slot goes to the next date's data phase before a merge batch, unless %i dates (a full batch) wait: %j",
+    async (maxDatesPerMerge, batches, dataPhasesBeforeFirstMerge) => {
       const store = new MemoryRunState();
       const log = new StageLog();
       const from = maxDatesPerMerge === 10 ? '2025-12-01' : '2025-12-11';
@@ -420,11 +420,74 @@ describe('backfill in the time-skipping environment', () => {
       expect(
         log.calls
           .slice(0, firstMerge)
-          .filter((c) => c.stage === 'ingest_oltp')
+          .filter((c) => c.stage === 'silver_orders')
           .map((c) => c.date),
-      ).toEqual(dates.slice(0, windowsBeforeFirstMerge));
+      ).toEqual(dates.slice(0, dataPhasesBeforeFirstMerge));
     },
   );
+
+  it('cap 2: CDC windows take no data slot: the 3rd window runs while 2 dates hold the slots; at most 2 dates wait after theirs', async () => {
+    const store = new MemoryRunState();
+    const log = new StageLog();
+    const dates = dateRange('2025-10-01', '2025-10-06');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const behaviour = async (input: StageInput) => {
+      if (input.identity.stageId === 'silver_customers') await released;
+      await pause(5);
+    };
+    const outcome = await runWith(backfillTestActivities(store, log, { behaviour }), async (tq) => {
+      setTimeout(release, 15_000); // never leave the worker waiting on a stage if a check below fails
+      const handle = await startBackfill(tq, {
+        pipeline: 'shop',
+        from: dates[0]!,
+        to: dates.at(-1)!,
+        maxConcurrent: 2,
+      });
+      await until(
+        () => log.datesOf('ingest_oltp').includes(dates[2]!),
+        "the third date's CDC window while two dates hold the data slots",
+      );
+      const inDataPhase = log.calls.filter((c) => c.stage === 'silver_customers' && !c.ended);
+      await until(
+        async () =>
+          (await handle.query(backfillProgressQuery)).dates.filter((d) => d.status === 'awaiting-slot')
+            .length === 2,
+        'two dates waiting for a data slot after their windows',
+      );
+      await pause(300);
+      const held = await handle.query(backfillProgressQuery);
+      const windowsWhileHeld = log.datesOf('ingest_oltp');
+      const waitingRun = await env.client.workflow.getHandle(`shop/${dates[2]}`).query(progressQuery);
+      const { currentDetails: details } = await handle.query<{ currentDetails?: string }>(
+        '__temporal_workflow_metadata',
+      );
+      release();
+      return { report: await handle.result(), inDataPhase, held, windowsWhileHeld, waitingRun, details };
+    });
+    expect(outcome.inDataPhase.map((c) => c.date).sort()).toEqual(dates.slice(0, 2));
+    expect(statusOf(outcome.held)).toMatchObject({
+      [dates[0]!]: 'data-phase',
+      [dates[1]!]: 'data-phase',
+      [dates[2]!]: 'awaiting-slot',
+      [dates[3]!]: 'awaiting-slot',
+      [dates[4]!]: 'queued',
+    });
+    // The bound: the fifth date's window waits until a waiting date gets a slot.
+    expect(outcome.windowsWhileHeld).toEqual(dates.slice(0, 4));
+    const silver = outcome.waitingRun.stages.find((st) => st.id === 'silver_customers')!;
+    expect(silver.status).toBe('waiting');
+    expect(silver.details?.waitingFor).toMatch(/^a data slot of backfill-test-/);
+    // Current Details says so too: in the progress line and the dates table.
+    expect(outcome.details).toContain('2 awaiting a data slot');
+    expect(outcome.details).toContain(`| ${dates[2]} | ⏸️ awaiting-slot |`);
+    expect(outcome.report.counts).toMatchObject({ total: 6, done: 6, failed: 0 });
+    expect(log.peakDates).toBe(2);
+    expect(log.peakCdcWindows).toBe(1);
+    expect(log.datesOf('ingest_oltp')).toEqual(dates);
+    for (const date of dates)
+      for (const id of shopStageIds) expect(log.count(date, id), `${date} ${id}`).toBe(1);
+  });
 
   it('a failed catch-up merge names the dates of its batch, in each of those dates and in the backfill', async () => {
     const { failure, dates, runs } = await catchUp('2025-11-11', 3, async (input) => {
@@ -623,22 +686,25 @@ describe('backfill in the time-skipping environment', () => {
       await handle.signal(resumeBackfillSignal);
       return { paused, callsWhilePaused, report: await handle.result() };
     });
-    // Paused: the running date finished its data phase; its merges and the other dates did not start.
+    // Paused: the running date finished its data phase; its merges did not start, and neither did the
+    // data phase of the second date, whose CDC windows ran beside the first one's data phase (they
+    // need no data slot), nor anything of the later dates.
     expect(outcome.paused.status).toBe('paused');
     expect(outcome.paused.counts).toEqual({
       total: 4,
       done: 0,
-      running: 0,
+      running: 1,
       awaitingMerge: 1,
       failed: 0,
       skipped: 0,
       cancelled: 0,
-      left: 3,
+      left: 2,
     });
+    expect(statusOf(outcome.paused)[dates[1]!]).toBe('awaiting-slot');
     expect(outcome.paused.eta?.remainingMs).toBeGreaterThan(0);
-    expect(new Set(log.calls.slice(0, outcome.callsWhilePaused).map((c) => c.date))).toEqual(
-      new Set([dates[0]]),
-    );
+    const whilePaused = log.calls.slice(0, outcome.callsWhilePaused);
+    expect(new Set(whilePaused.map((c) => c.date))).toEqual(new Set([dates[0], dates[1]]));
+    expect(whilePaused.filter((c) => c.date === dates[1]).map((c) => c.stage)).toEqual(cdcStageIds);
     expect(log.calls.slice(0, outcome.callsWhilePaused).some((c) => scd2StageIds.includes(c.stage))).toBe(
       false,
     );
@@ -702,7 +768,12 @@ describe('backfill in the time-skipping environment', () => {
       expect(cancelled.sort()).toEqual([dates[0], dates[1]]);
       expect(outcome.children).toEqual(['CANCELLED', 'CANCELLED']);
       expect(outcome.report.counts).toMatchObject({ total: 5, cancelled: 5, done: 0 });
-      expect(new Set(log.calls.map((c) => c.date))).toEqual(new Set(dates.slice(0, 2)));
+      // The next two dates ran their CDC windows (no data slot needed) and waited for a slot; the
+      // fifth waited for them (at most the cap of dates wait after their windows).
+      expect(new Set(log.calls.map((c) => c.date))).toEqual(new Set(dates.slice(0, 4)));
+      for (const date of dates.slice(2, 4)) {
+        expect(log.calls.filter((c) => c.date === date).map((c) => c.stage)).toEqual(cdcStageIds);
+      }
     },
   );
 
