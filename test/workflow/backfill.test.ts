@@ -437,7 +437,7 @@ describe('backfill in the time-skipping environment', () => {
       await pause(5);
     };
     const outcome = await runWith(backfillTestActivities(store, log, { behaviour }), async (tq) => {
-      setTimeout(release, 15_000); // never leave the worker waiting on a stage if a check below fails
+      setTimeout(release, 25_000); // never leave the worker waiting on a stage if a check below fails
       const handle = await startBackfill(tq, {
         pipeline: 'shop',
         from: dates[0]!,
