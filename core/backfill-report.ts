@@ -216,18 +216,16 @@ function duration(ms: number): string {
 export function progressLine(progress: BackfillProgress, width = 24): string {
   const { counts } = progress;
   const finished = counts.done + counts.failed + counts.skipped + counts.cancelled;
-  // Among the running dates: those whose windows are over, waiting for a data slot.
+  // Among the running dates: those whose CDC windows are over, waiting for a data slot.
   const awaitingSlot = progress.dates.filter((d) => d.status === 'awaiting-slot').length;
-  const waiting = [
-    ...(awaitingSlot > 0 ? [`${awaitingSlot} awaiting a data slot`] : []),
-    ...(counts.awaitingMerge > 0 ? [`${counts.awaitingMerge} awaiting merge`] : []),
-  ];
+  const running = `${counts.running} running${awaitingSlot > 0 ? ` (${awaitingSlot} awaiting a data slot)` : ''}`;
+  const waiting = counts.awaitingMerge > 0 ? [`${counts.awaitingMerge} awaiting merge`] : [];
   const filled = counts.total === 0 ? width : Math.round((finished / counts.total) * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
   const parts = [
     `${bar} ${finished}/${counts.total}`,
     `${counts.done} done`,
-    `${counts.running} running`,
+    running,
     ...waiting,
     `${counts.failed} failed`,
     `${counts.skipped} skipped`,

@@ -2,13 +2,13 @@
  * Runs a pipeline over a range of dates: one child `dailyPipeline` per date, with the date's canonical
  * id `<pipeline>/<date>`, skipping dates that need nothing. Two things must go in date order across
  * dates, so they go through lanes, oldest date first: the CDC windows (DMS stages, the ingest lane),
- * because each window starts where the previous date's stopped: a date's run starts at its turn
- * and says when its windows are over; and the SCD2 merges (rule 9, the dimension lane), after the
- * date's data phase: its run hands its merges to the backfill and waits, and the backfill merges
- * ready dates in date order (consecutive dates in one transaction per dimension, up to
- * `maxDatesPerMerge`). The cap counts dates in the ingest lane or their data phase (and a merge
- * batch), never a run waiting for the dimension lane, so neither the cap nor `order: newest` can
- * deadlock. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
+ * because each window starts where the previous date's stopped: a date's run starts at its turn,
+ * says when its windows are over and waits for a data slot; and the SCD2 merges (rule 9, the
+ * dimension lane), after the date's data phase: its run hands its merges to the backfill and waits,
+ * and the backfill merges ready dates in date order (consecutive dates in one transaction per
+ * dimension, up to `maxDatesPerMerge`). The cap (data slots) counts dates in their data phase (and a
+ * merge batch), never a run in its windows or waiting for the dimension lane, so neither the cap
+ * nor `order: newest` can deadlock. Signals pause, resume and cancel; the `progress` query shows counts and an ETA.
  */
 import { workflowNowMs } from './workflow-clock';
 import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';

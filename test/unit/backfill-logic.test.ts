@@ -126,9 +126,13 @@ describe('progress', () => {
         left: 2,
       },
       eta: { remainingMs: 25 * 60_000, at: '', averageDataRunMs: 1 },
+      dates: [{ date: '2025-01-05', status: 'data-phase', rerun: false }],
     } as BackfillProgress;
     expect(progressLine(progress, 10)).toBe(
       '[######----] 6/10 · 4 done · 1 running · 1 awaiting merge · 1 failed · 1 skipped · 2 left · ETA ~25 min',
     );
+    // A running date whose CDC windows are over and which waits for a data slot says so.
+    progress.dates[0]!.status = 'awaiting-slot';
+    expect(progressLine(progress, 10)).toContain('· 1 running (1 awaiting a data slot) · 1 awaiting merge ·');
   });
 });

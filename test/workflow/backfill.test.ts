@@ -479,7 +479,7 @@ describe('backfill in the time-skipping environment', () => {
     expect(silver.status).toBe('waiting');
     expect(silver.details?.waitingFor).toMatch(/^a data slot of backfill-test-/);
     // Current Details says so too: in the progress line and the dates table.
-    expect(outcome.details).toContain('2 awaiting a data slot');
+    expect(outcome.details).toContain('(2 awaiting a data slot)');
     expect(outcome.details).toContain(`| ${dates[2]} | ⏸️ awaiting-slot |`);
     expect(outcome.report.counts).toMatchObject({ total: 6, done: 6, failed: 0 });
     expect(log.peakDates).toBe(2);

@@ -75,11 +75,15 @@ export function maxOverlap(intervals: RunInterval[]): { max: number; at?: number
 }
 
 /**
- * The span of a date's data phase in its run's report: from its first stage's start to the end of its
- * last stage that is not an SCD2 merge (merges wait for the backfill's dimension lane, outside the cap).
+ * The span of a date's data phase in its run's report: from its first stage's start after its CDC
+ * windows to the end of its last stage that is not an SCD2 merge (windows run before the date has a
+ * data slot; merges wait for the backfill's dimension lane, outside the cap).
  */
 export function dataPhaseInterval(report: DailyRunReport): RunInterval {
-  const stages = report.stages.filter((s) => s.kind !== 'scd2' && s.startedAt && s.finishedAt);
+  // The CDC windows take no data slot: they run before it, one date at a time.
+  const stages = report.stages.filter(
+    (s) => s.kind !== 'scd2' && s.kind !== 'dms' && s.startedAt && s.finishedAt,
+  );
   if (stages.length === 0) throw new Error(`${report.logicalDate}: no stage of its data phase ran`);
   return {
     label: `${report.pipeline}/${report.logicalDate} data phase`,
