@@ -71,7 +71,9 @@ export const shopPipeline: PipelineSpecInput = {
     {
       id: 'load_fact_daily_revenue',
       kind: 'load',
-      dependsOn: ['daily_revenue'],
+      // The day's revenue is published only when its orders passed fact_orders' gates: on a day that lost
+      // most orders upstream, daily_revenue builds fine from what is left, and wrong totals would load.
+      dependsOn: ['daily_revenue', 'fact_orders'],
       fact: factDailyRevenue,
       sourceTable: 'daily_revenue',
     },

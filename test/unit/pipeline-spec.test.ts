@@ -55,4 +55,33 @@ describe('pipeline definitions', () => {
     });
     expect(cyclic.some((i) => i.startsWith('stages: dependency cycle: '))).toBe(true);
   });
+
+  it('shop: a day whose orders fail a blocking gate loads no warehouse fact (every load waits for those gates)', () => {
+    // A drop-orders day (README, "Quality gates") keeps 1 order in 10: fact_orders' volume gate blocks
+    // it, and daily_revenue, built from the same silver tables, would still publish a tenth of the
+    // revenue if its load did not wait for that gate.
+    const { shop } = loadPipelines();
+    const byId = new Map(shop!.stages.map((s) => [s.id, s]));
+    const upstream = (id: string): Set<string> => {
+      const seen = new Set<string>();
+      const visit = (stage: string) => {
+        for (const dep of byId.get(stage)!.dependsOn ?? []) {
+          if (seen.has(dep)) continue;
+          seen.add(dep);
+          visit(dep);
+        }
+      };
+      visit(id);
+      return seen;
+    };
+    const orderGates = shop!.stages
+      .filter((s) => s.id === 'fact_orders' || s.id === 'silver_orders')
+      .filter((s) => (s.checks ?? []).some((check) => check.severity === 'block'))
+      .map((s) => s.id);
+    expect(orderGates).toEqual(['silver_orders', 'fact_orders']);
+    for (const load of shop!.stages.filter((s) => s.kind === 'load')) {
+      for (const gate of orderGates)
+        expect([...upstream(load.id)], `${load.id} waits for ${gate}`).toContain(gate);
+    }
+  });
 });
