@@ -103,6 +103,24 @@ export class StageLog {
 export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * A stage behaviour that holds the stage calls `held` picks until `release()` is called; every call
+ * then takes 5 ms. A test also calls `release` on a timer, so a failing check never leaves the worker
+ * waiting on a stage.
+ */
+export function holdStagesUntilReleased(held: (input: StageInput) => boolean): {
+  behaviour: (input: StageInput) => Promise<void>;
+  release: () => void;
+} {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const behaviour = async (input: StageInput) => {
+    if (held(input)) await released;
+    await pause(5);
+  };
+  return { behaviour, release };
+}
+
+/**
  * The real planning and backfill activities over an in-memory lake bucket, with stage activities
  * that log their calls and do what `behaviour` says (by default: take `stageMs` and succeed).
  */

@@ -28,6 +28,7 @@ import { timeSkippingEnv } from '../../local/temporal-servers';
 import {
   backfillTestActivities,
   cdcStageIds,
+  holdStagesUntilReleased,
   pause,
   scd2StageIds,
   shopStageIds,
@@ -430,12 +431,9 @@ describe('backfill in the time-skipping environment', () => {
     const store = new MemoryRunState();
     const log = new StageLog();
     const dates = dateRange('2025-10-01', '2025-10-06');
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const behaviour = async (input: StageInput) => {
-      if (input.identity.stageId === 'silver_customers') await released;
-      await pause(5);
-    };
+    const { behaviour, release } = holdStagesUntilReleased(
+      (input) => input.identity.stageId === 'silver_customers',
+    );
     const outcome = await runWith(backfillTestActivities(store, log, { behaviour }), async (tq) => {
       setTimeout(release, 25_000); // never leave the worker waiting on a stage if a check below fails
       const handle = await startBackfill(tq, {
@@ -659,12 +657,9 @@ describe('backfill in the time-skipping environment', () => {
     const store = new MemoryRunState();
     const log = new StageLog();
     const dates = dateRange('2025-06-01', '2025-06-04');
-    let gate!: () => void;
-    const opened = new Promise<void>((resolve) => (gate = resolve));
-    const behaviour = async (input: StageInput) => {
-      if (input.identity.logicalDate === dates[0] && input.identity.stageId === 'silver_orders') await opened;
-      await pause(5);
-    };
+    const { behaviour, release: gate } = holdStagesUntilReleased(
+      (input) => input.identity.logicalDate === dates[0] && input.identity.stageId === 'silver_orders',
+    );
     const outcome = await runWith(backfillTestActivities(store, log, { behaviour }), async (tq) => {
       const handle = await startBackfill(tq, {
         pipeline: 'shop',
@@ -836,12 +831,9 @@ describe('backfill in the time-skipping environment', () => {
     const store = new MemoryRunState();
     const log = new StageLog();
     const dates = dateRange('2025-08-01', '2025-08-02');
-    let gate!: () => void;
-    const opened = new Promise<void>((resolve) => (gate = resolve));
-    const behaviour = async (input: StageInput) => {
-      if (input.identity.logicalDate === dates[1] && input.identity.stageId === 'ingest_oltp') await opened;
-      await pause(5);
-    };
+    const { behaviour, release: gate } = holdStagesUntilReleased(
+      (input) => input.identity.logicalDate === dates[1] && input.identity.stageId === 'ingest_oltp',
+    );
     const report = await runWith(backfillTestActivities(store, log, { behaviour }), async (tq) => {
       setTimeout(gate, 15_000); // never leave the worker waiting on a stage if a check below fails
       const running = await env.client.workflow.start(dailyPipeline, {
