@@ -122,6 +122,8 @@ describe('a failed stage, then a rerun', () => {
       ...Object.fromEntries(STAGES.map((id) => [id, 'succeeded'])),
       fact_orders: 'failed',
       load_fact_orders: 'blocked',
+      // The revenue load waits for the order gate stage (pipelines/shop/index.ts).
+      load_fact_daily_revenue: 'blocked',
     });
 
     const rerun = await runOn(faulty, 0, { rerun: true });
@@ -131,17 +133,21 @@ describe('a failed stage, then a rerun', () => {
       ...Object.fromEntries(STAGES.map((id) => [id, 'skipped'])),
       fact_orders: 'succeeded',
       load_fact_orders: 'succeeded',
+      load_fact_daily_revenue: 'succeeded',
     });
-    // The rerun made no Start* call at all for a finished stage, and started the two others once.
+    // The rerun made no Start* call at all for a finished stage, and started the three others once.
     expect(
       attributeStarts(rerun.calls, book)
-        .filter((start) => !['fact_orders', 'load_fact_orders'].includes(start.jobId))
+        .filter(
+          (start) => !['fact_orders', 'load_fact_orders', 'load_fact_daily_revenue'].includes(start.jobId),
+        )
         .map((start) => `${start.jobId} ${start.call.operation}`),
     ).toEqual([]);
     expect(startedPerJob(rerun.calls, book, 1)).toEqual({
       ...Object.fromEntries(jobIds(book).map((id) => [id, 0])),
       fact_orders: 1,
       load_fact_orders: 1,
+      load_fact_daily_revenue: 1,
     });
     // The failed stage ran once per generation, each time under its generation's key.
     const factOrderRuns = attributeStarts(faulty.startCalls(), book).filter(
