@@ -17,9 +17,8 @@ import {
   DescribeStatementCommand,
   type RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { RecordCheckOutcomesRequest } from '../core/activity-contracts';
-import { FailureType } from '../core/errors';
 import { recordCheckOutcomesSql } from '../core/sql/check-results';
 import { warehouseDialect } from '../core/sql/warehouse-dialect';
 import { awsCall } from './aws-call';
@@ -31,6 +30,7 @@ import {
   statementAttemptKey,
   statementRetryDelayMs,
   type StatementRetrySettings,
+  transientFailuresExhausted,
 } from './redshift-statement-attempts';
 
 const POLL_MS = 500;
@@ -69,17 +69,13 @@ export function createCheckResultActivities(
         ),
       );
       if (!Id) throw new Error('Redshift Data BatchExecuteStatement returned no statement Id');
-      const ended = await statementEnd(Id, subject);
+      const ended = await statementEnd(context, Id, subject);
       if (ended.status === 'FINISHED') return;
       const failure = `recording check outcomes: statement ${Id} ${ended.status}: ${ended.error}`;
       if (!isTransientStatementError(ended.error)) throw new Error(failure);
       transientFailures += 1;
       if (transientFailures >= budget) {
-        throw ApplicationFailure.create({
-          type: FailureType.AwsConcurrencyLimit,
-          nonRetryable: false,
-          message: `${failure} (${transientFailures} statements in a row failed transiently; the activity's retry policy tries again later)`,
-        });
+        throw transientFailuresExhausted(subject.job, transientFailures, { runId: Id, message: ended.error });
       }
       if (ended.endedBeforeWatched) continue; // an earlier activity attempt's statement: waited for then
       const delayMs = statementRetryDelayMs(statementRetry, transientFailures);
@@ -93,6 +89,7 @@ export function createCheckResultActivities(
   }
 
   async function statementEnd(
+    context: Context,
     Id: string,
     subject: { service: 'Redshift Data'; job: string },
   ): Promise<{ status: 'FINISHED' | 'FAILED' | 'ABORTED'; error: string; endedBeforeWatched: boolean }> {
@@ -107,8 +104,8 @@ export function createCheckResultActivities(
           endedBeforeWatched: polls === 0,
         };
       }
-      Context.current().heartbeat(Id);
-      await Context.current().sleep(pollMs);
+      context.heartbeat(Id);
+      await context.sleep(pollMs);
     }
   }
 

@@ -20,7 +20,7 @@ import {
   type StatusString,
 } from '@aws-sdk/client-redshift-data';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ApplicationFailure, type Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
 import type { CheckOutcome } from '../core/check-outcome';
 import { FailureType } from '../core/errors';
 import type {
@@ -44,6 +44,7 @@ import {
   statementAttemptKey,
   statementNamePrefix,
   statementRetryDelayMs,
+  transientFailuresExhausted,
   transientStatementFailure,
 } from './redshift-statement-attempts';
 import {
@@ -376,14 +377,7 @@ export function createRedshiftDataActivities(
         if (!transient) throw error;
         transientFailures += 1;
         if (transientFailures >= statementRetry.maxTransientFailures) {
-          throw ApplicationFailure.create({
-            type: FailureType.AwsConcurrencyLimit,
-            nonRetryable: false,
-            message:
-              `Redshift Data ${identity.stageId}: ${transientFailures} statements in a row failed transiently ` +
-              `(last ${transient.runId}: ${transient.message}); the stage's retry policy tries again later`,
-            details: [{ service: 'Redshift Data', awsRunId: transient.runId, message: transient.message }],
-          });
+          throw transientFailuresExhausted(identity.stageId, transientFailures, transient);
         }
         const delayMs = statementRetryDelayMs(statementRetry, transientFailures);
         context.log.warn(

@@ -80,6 +80,25 @@ export function transientStatementFailure(error: unknown): { runId: string; mess
     : undefined;
 }
 
+/**
+ * The retryable failure of an activity attempt that saw `failures` transient statement failures in a row:
+ * the activity's retry policy tries again later, with the last statement's id and message named.
+ */
+export function transientFailuresExhausted(
+  job: string,
+  failures: number,
+  last: { runId: string; message: string },
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.AwsConcurrencyLimit,
+    nonRetryable: false,
+    message:
+      `Redshift Data ${job}: ${failures} statements in a row failed transiently ` +
+      `(last: statement ${last.runId} FAILED: ${last.message}); the activity's retry policy tries again later`,
+    details: [{ service: 'Redshift Data', awsRunId: last.runId, message: last.message }],
+  });
+}
+
 /** Backoff before the next statement: exponential with full jitter, so parallel losers spread out. */
 export interface StatementRetrySettings {
   /** Statements that may fail transiently in ONE activity attempt before it gives up (retryable). */
